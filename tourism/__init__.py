@@ -1,0 +1,51 @@
+"""Lâm Đồng smart-tourism platform."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from tourism import config as config_module
+from tourism.extensions import babel, bootstrap, cache, csrf, db, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application: settings, extensions, blueprints, CLI. No DB or HTTP calls."""
+    root = config_module.ROOT
+    app = Flask(
+        __name__,
+        instance_path=str(root / "instance"),
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.from_mapping(config)
+
+    from tourism import i18n
+    from tourism.core import database, errors, security
+
+    database.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"))
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
+    cache.init_app(app)
+    bootstrap.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from tourism.core.views import bp as core_bp
+    from tourism.portal import bp as portal_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(portal_bp)
+
+    from tourism import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Shared plumbing: errors, security headers, text folding, root routes."""

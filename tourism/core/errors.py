@@ -1,0 +1,60 @@
+"""Localized error pages, and redirects for paths that lack a locale."""
+
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import RequestRedirect
+
+from tourism.i18n import LOCALES, negotiate_locale
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _redirect_to_locale():
+    """Redirect `/places/` to `/<locale>/places/` when that address exists."""
+    first = request.path.lstrip("/").split("/", 1)[0]
+    if first in LOCALES:
+        return None
+    locale = negotiate_locale()
+    target = f"/{locale}{request.path}"
+    adapter = current_app.url_map.bind("")
+    try:
+        adapter.match(target, method="GET")
+    except RequestRedirect as moved:
+        target = moved.new_url
+    except HTTPException:
+        return None
+    query = request.query_string.decode("latin-1")
+    return redirect(target + (f"?{query}" if query else ""), code=302)
+
+
+def handle_http_error(error: HTTPException):
+    """Render an HTTP error in the visitor's language, or as JSON on the API."""
+    if _wants_json():
+        body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}}
+        return jsonify(body), error.code
+    if isinstance(error, NotFound):
+        moved = _redirect_to_locale()
+        if moved is not None:
+            return moved
+    if not getattr(g, "locale", None):
+        g.locale = negotiate_locale()
+    code = error.code or 500
+    template = "errors/404.html" if code == 404 else "errors/error.html"
+    return render_template(template, error=error, code=code), code
+
+
+def handle_server_error(error: Exception):
+    """Render a localized 500 page without revealing a traceback."""
+    if _wants_json():
+        return jsonify({"error": {"code": "server_error", "message": "Internal server error"}}), 500
+    if not getattr(g, "locale", None):
+        g.locale = negotiate_locale()
+    return render_template("errors/500.html", code=500), 500
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(500, handle_server_error)

@@ -1,0 +1,54 @@
+"""Request helpers shared by page views: safe query parameters and page caching."""
+
+from datetime import datetime
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, session
+
+from tourism.extensions import cache
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_now() -> datetime:
+    """Return the time in the province."""
+    return datetime.now(LOCAL_TZ)
+
+
+def int_arg(name: str, default: int = 1, minimum: int = 1, maximum: int = 10_000) -> int:
+    """Read a bounded integer query parameter, falling back to the default on bad input."""
+    try:
+        value = int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return value if minimum <= value <= maximum else default
+
+
+def flag_arg(name: str) -> bool:
+    """Read a checkbox-style query parameter."""
+    return request.args.get(name, "").lower() in {"1", "on", "true", "yes"}
+
+
+def _page_key() -> str:
+    from tourism.portal.services import content_version
+
+    return f"page:{content_version()}:{request.full_path}"
+
+
+def cached_page(timeout: int | None = None):
+    """Cache a public page per URL and content version, for visitors without a session."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            seconds = timeout if timeout is not None else current_app.config["PAGE_CACHE_SECONDS"]
+            if seconds <= 0 or session:
+                return view(*args, **kwargs)
+            return cache.cached(timeout=seconds, make_cache_key=lambda *a, **k: _page_key())(view)(
+                *args, **kwargs
+            )
+
+        return wrapper
+
+    return decorator
