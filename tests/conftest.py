@@ -94,6 +94,12 @@ def _rollback(request, app):
             connection.close()
 
 
+@pytest.fixture(scope="session")
+def unreachable_db_app():
+    """An app whose database does not answer, for readiness checks."""
+    return create_app(settings_for("postgresql+psycopg://nobody@127.0.0.1:9/none"))
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

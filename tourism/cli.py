@@ -1,5 +1,7 @@
 """Flask CLI commands: demo data and translation catalogs."""
 
+import contextlib
+
 import click
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask
@@ -11,7 +13,9 @@ POT_FILE = ROOT / "messages.pot"
 
 
 def _pybabel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    # Run from the project root so catalogs record relative source locations.
+    with contextlib.chdir(ROOT):
+        CommandLineInterface().run(["pybabel", "-q", *args])
 
 
 @click.command("demo-data")
@@ -41,7 +45,7 @@ def translate_extract():
     """Extract UI strings from code and templates into messages.pot."""
     _pybabel(
         "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--sort-by-file",
-        "--project", "lam-dong-tourism", "-o", str(POT_FILE), str(ROOT),
+        "--project", "lam-dong-tourism", "-o", str(POT_FILE), ".",
     )
 
 

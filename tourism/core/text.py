@@ -6,16 +6,27 @@ import unicodedata
 from markupsafe import Markup, escape
 
 # `đ` and `Đ` are letters of their own in Unicode, not `d` plus a mark, so NFD leaves them alone.
-_SPECIAL = {"đ": "d", "Đ": "d", "ð": "d", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ł": "l"}
+_SPECIAL = {
+    "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae",
+    "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l", "ё": "е", "Ё": "е",
+}
 _SPACE = re.compile(r"\s+")
 
 
+def _is_latin(char: str) -> bool:
+    code = ord(char)
+    return code < 0x250 or 0x1E00 <= code <= 0x1EFF
+
+
 def fold_char(char: str) -> str:
-    """Fold one character to lower-case without diacritics."""
+    """Fold one character to lower-case, without diacritics on Latin letters."""
     if char in _SPECIAL:
         return _SPECIAL[char]
     decomposed = unicodedata.normalize("NFKD", char)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if decomposed and _is_latin(decomposed[0]):
+        decomposed = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Marks outside Latin carry meaning (Japanese dakuten, Russian й): keep them, recomposed.
+    return unicodedata.normalize("NFC", decomposed).casefold()
 
 
 def fold(text: str) -> str:
@@ -26,7 +37,7 @@ def fold(text: str) -> str:
 def search_terms(query: str, max_terms: int = 8, max_length: int = 100) -> list[str]:
     """Split a query into folded terms, bounded so a huge query stays cheap."""
     folded = fold(query[: max_length * 2])[:max_length]
-    terms = [t for t in re.split(r"[^\w]+", folded) if t]
+    terms = [t for t in re.split(r"[\W_]+", folded) if t]
     return list(dict.fromkeys(terms))[:max_terms]
 
 

@@ -129,7 +129,7 @@ def fetch_weather() -> list[CityWeather]:
     locations = payload if isinstance(payload, list) else [payload]
     if len(locations) != len(CITIES) or not all(isinstance(p, dict) for p in locations):
         raise WeatherError("wrong number of locations")
-    return [parse_location(p, slug) for p, (slug, _, _) in zip(locations, CITIES)]
+    return [parse_location(p, slug) for p, (slug, _, _) in zip(locations, CITIES, strict=True)]
 
 
 def current_weather() -> list[CityWeather] | None:

@@ -1,0 +1,48 @@
+"""The portal in a real browser: language switching, own-origin assets, accessibility."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_korean_home_renders_and_switcher_keeps_the_page(page):
+    response = page.goto("/ko/places/ho-xuan-huong")
+    assert response.status == 200
+    assert page.page.locator("html").get_attribute("lang") == "ko"
+    assert page.page.locator("h1").inner_text().strip()
+    # Phone width: open the collapsed menu, then the language menu.
+    page.page.locator(".navbar-toggler").click()
+    page.page.locator("#language-menu").click()
+    page.page.locator('a[data-locale="en"]').click()
+    page.page.wait_for_load_state("networkidle")
+    assert page.page.url.endswith("/en/places/ho-xuan-huong")
+    assert page.page.locator("html").get_attribute("lang") == "en"
+    assert "Xuan Huong" in page.page.locator("h1").inner_text()
+    assert page.foreign == []
+
+
+def test_home_in_korean_loads_nothing_from_other_origins(page):
+    page.goto("/ko/")
+    assert page.page.locator("html").get_attribute("lang") == "ko"
+    # Bootstrap's stylesheet really applied: the navbar is a flex container.
+    assert page.page.eval_on_selector(".navbar", "el => getComputedStyle(el).display") == "flex"
+    assert page.page.locator(".place-card").count() >= 3
+    assert page.foreign == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/en/", "/en/places/", "/en/places/ho-xuan-huong", "/en/search?q=da+lat", "/en/events/", "/ko/"],
+)
+def test_no_serious_accessibility_violations(page, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(path)
+    results = Axe().run(page.page)
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    assert page.foreign == []

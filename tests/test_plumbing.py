@@ -1,0 +1,93 @@
+"""Sitemap, robots, health, security headers and error pages."""
+
+import xml.etree.ElementTree as ET
+
+import sqlalchemy as sa
+
+from tourism.extensions import db
+from tourism.i18n import LOCALES
+from tourism.portal.models import Event, NewsArticle, Place
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+
+
+def test_sitemap_lists_every_public_page_in_every_locale(app, client):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    tree = ET.fromstring(response.data)
+    locs = {el.text.replace("http://localhost", "") for el in tree.findall("s:url/s:loc", NS)}
+    with app.app_context():
+        counts = [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (Place, Event, NewsArticle)]
+        some_place = db.session.scalar(sa.select(Place.slug).limit(1))
+    assert len(locs) == len(LOCALES) * (4 + sum(counts))
+    for locale in LOCALES:
+        assert f"/{locale}/" in locs
+        assert f"/{locale}/places/{some_place}" in locs
+    first = tree.find("s:url", NS)
+    assert len(first.findall("x:link", NS)) == len(LOCALES)
+    # Every listed address really answers.
+    client.get("/vi/")
+    for loc in sorted(locs)[:: max(1, len(locs) // 40)]:
+        assert client.get(loc).status_code == 200, loc
+
+
+def test_robots(client):
+    body = client.get("/robots.txt").get_data(as_text=True)
+    assert "User-agent: *" in body and "Sitemap: http://localhost/sitemap.xml" in body
+
+
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/readyz").json == {"status": "ok", "database": "ok"}
+
+
+def test_readyz_reports_a_broken_database(unreachable_db_app):
+    response = unreachable_db_app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_security_headers(client):
+    response = client.get("/en/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+
+
+def test_pages_load_assets_only_from_this_site(client):
+    import re
+
+    html = client.get("/en/places/ho-xuan-huong").get_data(as_text=True)
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        if url.startswith(("http://", "https://", "//")):
+            # Only links (not assets) may point elsewhere: canonical, alternates, schema.org, og.
+            assert url.startswith("http://localhost/") or 'rel="noopener external"' in html, url
+    for asset in re.findall(r'<(?:script|link rel="stylesheet"|img)[^>]+(?:src|href)="([^"]+)"', html):
+        assert asset.startswith("/"), asset
+
+
+def test_static_assets_are_served(client):
+    html = client.get("/en/").get_data(as_text=True)
+    import re
+
+    for asset in re.findall(r'(?:src|href)="(/(?:static|bootstrap)/[^"]+)"', html):
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_server_error_page_is_localized_without_traceback(app):
+    from flask import g
+
+    from tourism.core.errors import handle_server_error
+
+    with app.test_request_context("/ko/places/"):
+        g.locale = "ko"
+        html, status = handle_server_error(RuntimeError("secret detail"))
+    assert status == 500
+    assert "secret detail" not in html and "Traceback" not in html
+    assert '<html lang="ko">' in html
+
+
+def test_method_not_allowed_is_not_500(client):
+    assert client.post("/en/places/").status_code in (400, 405)
