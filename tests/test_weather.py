@@ -1,6 +1,7 @@
 """Weather from a real local HTTP server standing in for Open-Meteo."""
 
 import json
+import threading
 import time
 from datetime import date, timedelta
 
@@ -77,12 +78,16 @@ def test_cache_lasts_at_least_ten_minutes(app):
 
 
 def test_slow_service_gives_unavailable(client, weather_server, app):
+    answered = threading.Event()
+
     def slow(request):
         time.sleep(app.config["WEATHER_TIMEOUT"] + 1.5)
+        answered.set()
         return Response(json.dumps(NORMAL), content_type="application/json")
 
     weather_server.expect_request("/v1/forecast").respond_with_handler(slow)
     html = client.get("/en/").get_data(as_text=True)
+    answered.wait(10)  # let the late answer finish before the next test reuses the server
     # Had we waited, the server would have answered with real figures.
     assert "weather service is unavailable" in html
     assert "18.3 °C" not in html
