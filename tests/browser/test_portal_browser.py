@@ -12,7 +12,9 @@ def test_korean_home_renders_and_switcher_keeps_the_page(page):
     assert page.page.locator("h1").inner_text().strip()
     # Phone width: open the collapsed menu, then the language menu.
     page.page.locator(".navbar-toggler").click()
+    page.page.locator("#site-nav.show:not(.collapsing)").wait_for()
     page.page.locator("#language-menu").click()
+    page.page.locator(".language-switcher .dropdown-menu.show").wait_for()
     page.page.locator('a[data-locale="en"]').click()
     page.page.wait_for_load_state("networkidle")
     assert page.page.url.endswith("/en/places/ho-xuan-huong")
