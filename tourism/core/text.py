@@ -1,5 +1,6 @@
 """Accent- and case-insensitive text folding for search."""
 
+import functools
 import re
 import unicodedata
 
@@ -18,6 +19,7 @@ def _is_latin(char: str) -> bool:
     return code < 0x250 or 0x1E00 <= code <= 0x1EFF
 
 
+@functools.lru_cache(maxsize=8192)
 def fold_char(char: str) -> str:
     """Fold one character to lower-case, without diacritics on Latin letters."""
     if char in _SPECIAL:
@@ -31,7 +33,7 @@ def fold_char(char: str) -> str:
 
 def fold(text: str) -> str:
     """Fold text for matching: "Đà Lạt", "da lat" and "DA LAT" all become "da lat"."""
-    return _SPACE.sub(" ", "".join(fold_char(c) for c in text or "")).strip()
+    return _SPACE.sub(" ", "".join(map(fold_char, text or ""))).strip()
 
 
 def search_terms(query: str, max_terms: int = 8, max_length: int = 100) -> list[str]:
@@ -43,12 +45,11 @@ def search_terms(query: str, max_terms: int = 8, max_length: int = 100) -> list[
 
 def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
     """Fold text and remember, for each folded character, the original index it came from."""
-    folded, offsets = [], []
-    for index, char in enumerate(text):
-        for piece in fold_char(char):
-            folded.append(piece)
-            offsets.append(index)
-    return "".join(folded), offsets
+    pieces = list(map(fold_char, text))
+    if all(len(piece) == 1 for piece in pieces):
+        return "".join(pieces), list(range(len(text)))
+    offsets = [index for index, piece in enumerate(pieces) for _ in piece]
+    return "".join(pieces), offsets
 
 
 def highlight(text: str, terms: list[str], width: int = 180) -> Markup:

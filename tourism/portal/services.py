@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import abort
 
-from tourism.core.text import highlight, search_terms
+from tourism.core.text import fold, highlight, search_terms
 from tourism.extensions import cache, db
 from tourism.i18n import CONTENT_FALLBACK
 from tourism.portal.models import (
@@ -105,14 +105,19 @@ def nearby_places(lat: float, lon: float, limit: int = 6, radius_km: float = 40.
     # A bounding box lets the database discard far places before the exact distance.
     dlat = radius_km / 111.0
     dlon = radius_km / (111.0 * max(0.1, math.cos(math.radians(lat))))
-    query = sa.select(Place).where(
+    query = sa.select(Place.id, Place.lat, Place.lon).where(
         Place.lat.between(lat - dlat, lat + dlat), Place.lon.between(lon - dlon, lon + dlon)
     )
     if exclude_id is not None:
         query = query.where(Place.id != exclude_id)
-    found = [(p, distance_km(lat, lon, p.lat, p.lon)) for p in db.session.scalars(query)]
-    found = [pair for pair in found if pair[1] <= radius_km]
-    return sorted(found, key=lambda pair: pair[1])[:limit]
+    distances = sorted(
+        (km, place_id)
+        for place_id, place_lat, place_lon in db.session.execute(query)
+        if (km := distance_km(lat, lon, place_lat, place_lon)) <= radius_km
+    )[:limit]
+    # Only the nearest few are loaded whole, with their translations and images.
+    places = {p.id: p for p in db.session.scalars(sa.select(Place).where(Place.id.in_([i for _, i in distances])))}
+    return [(places[place_id], km) for km, place_id in distances]
 
 
 def opening_rows(place: Place) -> list[tuple[list[int], list[tuple[str, str]]]]:
@@ -263,46 +268,42 @@ def search(query: str, locale: str, limit_per_kind: int = 30) -> tuple[list[str]
         conditions = [
             translation.search_text.like("%" + _escape_like(term) + "%", escape="\\") for term in terms
         ]
+        featured = getattr(model, "featured_rank", sa.null())
         rows = db.session.execute(
-            sa.select(owner_column, translation)
+            sa.select(owner_column, model.slug, featured, translation)
+            .join(model, model.id == owner_column)
             .where(translation.locale.in_(chain), *conditions)
-            .order_by(owner_column)
         ).all()
-        best: dict[int, object] = {}
-        for owner_id, row in rows:
+        best: dict[int, tuple] = {}
+        for owner_id, slug, rank, row in rows:
             current = best.get(owner_id)
-            if current is None or chain.index(row.locale) < chain.index(current.locale):
-                best[owner_id] = row
-        if not best:
-            continue
+            if current is None or chain.index(row.locale) < chain.index(current[2].locale):
+                best[owner_id] = (slug, rank, row)
+        # Rank on the folded titles, then load and highlight only the hits shown.
+        ranked = sorted(best.items(), key=lambda pair: _rank(*pair[1], title_field, terms))[:limit_per_kind]
         items = {
             item.id: item
-            for item in db.session.scalars(sa.select(model).where(model.id.in_(list(best)[:500])))
+            for item in db.session.scalars(sa.select(model).where(model.id.in_([i for i, _ in ranked])))
         }
-        for owner_id, row in best.items():
-            item = items.get(owner_id)
-            if item is None:
-                continue
+        for owner_id, (_, _, row) in ranked:
             body = " ".join(filter(None, (row.summary, getattr(row, body_field))))
             results[kind].append(
                 SearchHit(
                     kind=kind,
-                    item=item,
+                    item=items[owner_id],
                     title=highlight(getattr(row, title_field), terms, width=200),
                     snippet=highlight(body, terms),
                     lang=language_tag(row.locale),
                 )
             )
-        results[kind].sort(key=lambda hit: _rank(hit, terms))
-        results[kind] = results[kind][:limit_per_kind]
     return terms, results
 
 
-def _rank(hit: SearchHit, terms: list[str]) -> tuple:
-    # Title matches first, then featured places, then by slug for stable output.
-    in_title = "<mark>" in str(hit.title)
-    featured = getattr(hit.item, "featured_rank", None)
-    return (not in_title, featured is None, featured or 0, hit.item.slug)
+def _rank(slug: str, featured: int | None, row, title_field: str, terms: list[str]) -> tuple:
+    # Titles holding every term first, then featured places, then by slug for stable output.
+    title = fold(getattr(row, title_field))
+    in_title = all(term in title for term in terms)
+    return (not in_title, featured is None, featured or 0, slug)
 
 
 def _escape_like(term: str) -> str:
