@@ -85,7 +85,7 @@ def _rollback(request, app):
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         cache.clear()
         try:
-            yield
+            yield db
         finally:
             db.session.remove()
             db.session = original_session
@@ -98,6 +98,12 @@ def _rollback(request, app):
 def unreachable_db_app():
     """An app whose database does not answer, for readiness checks."""
     return create_app(settings_for("postgresql+psycopg://nobody@127.0.0.1:9/none"))
+
+
+@pytest.fixture(name="db")
+def db_fixture(_rollback):
+    """The database extension, its session inside the test's rolled-back transaction."""
+    return _rollback
 
 
 @pytest.fixture

@@ -91,3 +91,25 @@ def test_server_error_page_is_localized_without_traceback(app):
 
 def test_method_not_allowed_is_not_500(client):
     assert client.post("/en/places/").status_code in (400, 405)
+
+
+def test_page_cache_is_per_host_and_follows_content_changes(app, client, db):
+    from tourism.portal.models import PlaceTranslation
+    from tourism.portal.services import bump_content_version
+
+    app.config["PAGE_CACHE_SECONDS"] = 300
+    try:
+        spoofed = client.get("/en/places/ho-xuan-huong", headers={"Host": "evil.example"})
+        assert "evil.example" in spoofed.get_data(as_text=True)
+        assert "evil.example" not in client.get("/en/places/ho-xuan-huong").get_data(as_text=True)
+
+        row = db.session.scalar(
+            sa.select(PlaceTranslation).join(Place).where(Place.slug == "ho-xuan-huong", PlaceTranslation.locale == "en")
+        )
+        row.name = "Renamed Lake"
+        db.session.commit()
+        assert "Renamed Lake" not in client.get("/en/places/ho-xuan-huong").get_data(as_text=True)  # cached
+        bump_content_version()
+        assert "Renamed Lake" in client.get("/en/places/ho-xuan-huong").get_data(as_text=True)
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = 0

@@ -176,3 +176,27 @@ def test_missing_translation_falls_back_visibly(client):
     html = client.get("/ko/places/cho-da-lat").get_data(as_text=True)
     assert 'lang="en"' in html
     assert "fallback-note" in html
+
+
+def test_events_calendar_and_month_list(client):
+    html = client.get("/en/events/?month=2026-12").get_data(as_text=True)
+    assert "December 2026" in html
+    assert 'rel="prev"' in html and "November 2026" in html
+    # A yearly event shows in the month it recurs in, years after its stored dates.
+    assert client.get("/en/events/?month=2029-12").status_code == 200
+
+
+def test_yearly_events_recur(ctx):
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from tourism.extensions import db
+    from tourism.portal import services
+    from tourism.portal.models import Event
+
+    event = db.session.scalar(sa.select(Event).where(Event.recurrence == "yearly").limit(1))
+    later = services.occurrences(event, date(2030, 1, 1), date(2030, 12, 31))
+    assert len(later) >= 1
+    assert later[0].start.year in (2029, 2030)
+    assert (later[0].end - later[0].start) == (event.end_date - event.start_date)

@@ -63,15 +63,13 @@ def country_name(code: str, in_locale: str | None = None) -> str:
     return Locale.parse(in_locale or current_locale()).territories.get(code.upper(), code)
 
 
-def localized_url(code: str, endpoint: str | None = None, **values) -> str:
-    """Return the current page (or `endpoint`) in another locale, keeping the query string."""
-    if endpoint is None:
-        endpoint = request.endpoint
-        values = {**(request.view_args or {}), **request.args.to_dict(), **values}
+def localized_url(code: str, external: bool = False) -> str:
+    """Return the current page in another locale, keeping its query string."""
+    endpoint = request.endpoint
     if not endpoint or "locale" not in _endpoint_arguments(endpoint):
-        return url_for("portal.home", locale=code)
-    values["locale"] = code
-    return url_for(endpoint, **values)
+        return url_for("portal.home", locale=code, _external=external)
+    values = {**(request.view_args or {}), **request.args.to_dict(), "locale": code}
+    return url_for(endpoint, _external=external, **values)
 
 
 def _endpoint_arguments(endpoint: str) -> set:

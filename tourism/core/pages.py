@@ -33,7 +33,8 @@ def flag_arg(name: str) -> bool:
 def _page_key() -> str:
     from tourism.portal.services import content_version
 
-    return f"page:{content_version()}:{request.full_path}"
+    # The host is part of the key: pages carry absolute URLs built from it.
+    return f"page:{content_version()}:{request.host}{request.full_path}"
 
 
 def cached_page(timeout: int | None = None):

@@ -131,7 +131,10 @@ def load_places(areas: dict[str, Area]) -> int:
         place.step_free = bool(row.get("step_free"))
         place.accessible_toilet = bool(row.get("accessible_toilet"))
         place.featured_rank = row.get("featured")
-        place.website = row.get("website")
+        website = row.get("website")
+        if website and not website.startswith("https://"):
+            raise DemoDataError(f"place {slug}: website must be an https:// address")
+        place.website = website
         _sync_translations(place, PlaceTranslation, row["i18n"], ("name", "summary", "description"))
         if not place.images:
             place.images.append(

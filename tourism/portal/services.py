@@ -187,8 +187,11 @@ def upcoming_events(today: date, limit: int | None = None, horizon_days: int = 3
     return found[:limit] if limit else found
 
 
+SEASON_DAYS = 14
+
+
 def month_calendar(year: int, month: int) -> tuple[list[list[date | None]], dict[date, list[Occurrence]], list[Occurrence]]:
-    """Return the weeks of a month, the occurrences on each day, and the month's occurrences."""
+    """Return the weeks of a month, the short occurrences on each day, and all the month's occurrences."""
     first = date(year, month, 1)
     last = date(year, month, calendar.monthrange(year, month)[1])
     month_events = []
@@ -197,6 +200,9 @@ def month_calendar(year: int, month: int) -> tuple[list[list[date | None]], dict
     month_events.sort(key=lambda o: (o.start, o.event.slug))
     by_day: dict[date, list[Occurrence]] = {}
     for occurrence in month_events:
+        # Seasons lasting weeks would fill every cell; the page lists them above the grid instead.
+        if is_season(occurrence):
+            continue
         day = max(occurrence.start, first)
         while day <= min(occurrence.end, last):
             by_day.setdefault(day, []).append(occurrence)
@@ -206,6 +212,11 @@ def month_calendar(year: int, month: int) -> tuple[list[list[date | None]], dict
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     ]
     return weeks, by_day, month_events
+
+
+def is_season(occurrence: Occurrence) -> bool:
+    """Say whether an occurrence lasts long enough to be a season rather than a dated event."""
+    return (occurrence.end - occurrence.start).days >= SEASON_DAYS
 
 
 def get_event(slug: str) -> Event:

@@ -86,6 +86,7 @@ def events():
         weeks=weeks,
         by_day=by_day,
         month_events=month_events,
+        seasons=[o for o in month_events if services.is_season(o)],
         upcoming=services.upcoming_events(today, limit=12),
         previous=previous,
         following=following,
