@@ -30,6 +30,18 @@ class TranslatedMixin:
         return self.localized()
 
 
+class DescribedTranslationMixin:
+    """Columns of a per-locale text row for a named, described item, with its search copy."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(sa.String(8))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(400), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Folded copy of the texts (see core.text.fold) for accent-insensitive search.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+
 class Locality(TranslatedMixin, db.Model):
     """A place name a tourist knows (Đà Lạt, Mũi Né…) grouping today's wards and communes."""
 
@@ -105,17 +117,10 @@ class Place(TranslatedMixin, db.Model):
         return self.images[0] if self.images else None
 
 
-class PlaceTranslation(db.Model):
+class PlaceTranslation(DescribedTranslationMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("place_id", "locale"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     place_id: Mapped[int] = mapped_column(sa.ForeignKey("place.id", ondelete="CASCADE"), index=True)
-    locale: Mapped[str] = mapped_column(sa.String(8))
-    name: Mapped[str] = mapped_column(sa.String(200))
-    summary: Mapped[str] = mapped_column(sa.String(400), default="")
-    description: Mapped[str] = mapped_column(sa.Text, default="")
-    # Folded copy of the texts (see core.text.fold) for accent-insensitive search.
-    search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class PlaceImage(db.Model):
@@ -151,16 +156,10 @@ class Event(TranslatedMixin, db.Model):
     )
 
 
-class EventTranslation(db.Model):
+class EventTranslation(DescribedTranslationMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("event_id", "locale"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
-    locale: Mapped[str] = mapped_column(sa.String(8))
-    name: Mapped[str] = mapped_column(sa.String(200))
-    summary: Mapped[str] = mapped_column(sa.String(400), default="")
-    description: Mapped[str] = mapped_column(sa.Text, default="")
-    search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class NewsArticle(TranslatedMixin, db.Model):
