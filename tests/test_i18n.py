@@ -106,3 +106,15 @@ def test_translation_fallback_order():
     assert (t.summary, t.lang("summary"), t.is_fallback("summary")) == ("Lake", "en", True)
     assert (t.description, t.lang("description")) == ("Mô tả", "vi")
     assert t.fallback_language("summary") == "영어"
+
+
+def test_opening_hours_use_the_locale_clock(app, client, db):
+    import sqlalchemy as sa
+
+    from tourism.portal.models import Place
+
+    place = db.session.scalar(sa.select(Place).where(Place.opening_hours.is_not(None)).order_by(Place.slug).limit(1))
+    english = client.get(f"/en/places/{place.slug}").get_data(as_text=True)
+    vietnamese = client.get(f"/vi/places/{place.slug}").get_data(as_text=True)
+    assert "AM" in english or "PM" in english
+    assert "AM" not in vietnamese and "PM" not in vietnamese

@@ -50,6 +50,18 @@ def date_range(start, end) -> str:
     return format_interval(start, end, "yMMMd", locale=current_locale())
 
 
+def clock(hhmm: str) -> str:
+    """Format an "HH:MM" opening time the way the visitor's locale writes times."""
+    from datetime import time
+
+    from babel.dates import format_time
+
+    hours, minutes = (int(part) for part in hhmm.split(":"))
+    if hours == 24:  # "24:00" closes at midnight
+        hours = 0
+    return format_time(time(hours, minutes), "short", locale=current_locale())
+
+
 def money(amount: int) -> str:
     """Format an amount of Vietnamese đồng for the visitor's locale."""
     return format_currency(amount, "VND", locale=current_locale())
@@ -70,5 +82,6 @@ def template_helpers() -> dict:
         "weekday_span": weekday_span,
         "date_range": date_range,
         "money": money,
+        "clock": clock,
         "number": number,
     }

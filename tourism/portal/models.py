@@ -90,7 +90,7 @@ class Place(TranslatedMixin, db.Model):
     lat: Mapped[float]
     lon: Mapped[float]
     # {"mon": [["07:00", "17:00"]], …}; None when unknown. `always_open` is for open-air places.
-    opening_hours: Mapped[dict | None] = mapped_column(sa.JSON)
+    opening_hours: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     always_open: Mapped[bool] = mapped_column(default=False)
     price_min: Mapped[int] = mapped_column(default=0)  # VND
     price_max: Mapped[int] = mapped_column(default=0)  # VND
