@@ -43,7 +43,10 @@ def cached_page(timeout: int | None = None):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            seconds = timeout if timeout is not None else current_app.config["PAGE_CACHE_SECONDS"]
+            # PAGE_CACHE_SECONDS caps every page's own timeout; 0 switches page caching off.
+            seconds = current_app.config["PAGE_CACHE_SECONDS"]
+            if timeout is not None:
+                seconds = min(seconds, timeout)
             if seconds <= 0 or session:
                 return view(*args, **kwargs)
             return cache.cached(timeout=seconds, make_cache_key=lambda *a, **k: _page_key())(view)(
