@@ -60,12 +60,12 @@ def test_pages_load_assets_only_from_this_site(client):
     import re
 
     html = client.get("/en/places/ho-xuan-huong").get_data(as_text=True)
-    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
-        if url.startswith(("http://", "https://", "//")):
-            # Only links (not assets) may point elsewhere: canonical, alternates, schema.org, og.
-            assert url.startswith("http://localhost/") or 'rel="noopener external"' in html, url
-    for asset in re.findall(r'<(?:script|link rel="stylesheet"|img)[^>]+(?:src|href)="([^"]+)"', html):
-        assert asset.startswith("/"), asset
+    assets = re.findall(r'<(?:script|img|link rel="(?:stylesheet|icon)")[^>]+(?:src|href)="([^"]+)"', html)
+    assert len(assets) >= 5
+    for asset in assets:
+        assert asset.startswith("/") and not asset.startswith("//"), asset
+    for url in re.findall(r'<meta property="og:(?:url|image)" content="([^"]+)"', html):
+        assert url.startswith("http://localhost/"), url
 
 
 def test_static_assets_are_served(client):

@@ -1,7 +1,7 @@
 """Locale selection, locale-prefixed URLs and content-translation fallback."""
 
 from babel import Locale
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
 from werkzeug.routing import BaseConverter
 
@@ -66,25 +66,21 @@ def country_name(code: str, in_locale: str | None = None) -> str:
 def localized_url(code: str, external: bool = False) -> str:
     """Return the current page in another locale, keeping its query string."""
     endpoint = request.endpoint
-    if not endpoint or "locale" not in _endpoint_arguments(endpoint):
+    if not endpoint or not current_app.url_map.is_endpoint_expecting(endpoint, "locale"):
         return url_for("portal.home", locale=code, _external=external)
     values = {**(request.view_args or {}), **request.args.to_dict(), "locale": code}
     return url_for(endpoint, _external=external, **values)
 
 
-def _endpoint_arguments(endpoint: str) -> set:
-    from flask import current_app
-
-    args = set()
-    for rule in current_app.url_map.iter_rules(endpoint):
-        args |= rule.arguments
-    return args
+def fallback_chain(locale: str) -> tuple[str, ...]:
+    """Return the locales whose content may stand in, best first: locale → English → Vietnamese."""
+    return (locale, *[c for c in CONTENT_FALLBACK if c != locale])
 
 
 def pick_translation(translations, fields: tuple[str, ...], locale: str) -> "Localized":
-    """Choose each field from the first locale in locale → English → Vietnamese that has it."""
+    """Choose each field from the first locale in the fallback chain that has it."""
     by_locale = {t.locale: t for t in translations}
-    chain = (locale, *[c for c in CONTENT_FALLBACK if c != locale])
+    chain = fallback_chain(locale)
     values, langs = {}, {}
     for field in fields:
         for code in chain:
@@ -133,8 +129,6 @@ def _pull_locale(endpoint, values):
 def _add_locale(endpoint, values):
     if "locale" in values or not getattr(g, "locale", None):
         return
-    from flask import current_app
-
     if current_app.url_map.is_endpoint_expecting(endpoint, "locale"):
         values["locale"] = g.locale
 

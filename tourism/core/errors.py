@@ -11,6 +11,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _ensure_locale() -> None:
+    # Errors raised before routing (unknown paths) have no locale from the URL yet.
+    if not getattr(g, "locale", None):
+        g.locale = negotiate_locale()
+
+
 def _redirect_to_locale():
     """Redirect `/places/` to `/<locale>/places/` when that address exists."""
     first = request.path.lstrip("/").split("/", 1)[0]
@@ -38,8 +44,7 @@ def handle_http_error(error: HTTPException):
         moved = _redirect_to_locale()
         if moved is not None:
             return moved
-    if not getattr(g, "locale", None):
-        g.locale = negotiate_locale()
+    _ensure_locale()
     code = error.code or 500
     template = "errors/404.html" if code == 404 else "errors/error.html"
     return render_template(template, error=error, code=code), code
@@ -49,8 +54,7 @@ def handle_server_error(error: Exception):
     """Render a localized 500 page without revealing a traceback."""
     if _wants_json():
         return jsonify({"error": {"code": "server_error", "message": "Internal server error"}}), 500
-    if not getattr(g, "locale", None):
-        g.locale = negotiate_locale()
+    _ensure_locale()
     return render_template("errors/500.html", code=500), 500
 
 

@@ -49,9 +49,12 @@ def cached_page(timeout: int | None = None):
                 seconds = min(seconds, timeout)
             if seconds <= 0 or session:
                 return view(*args, **kwargs)
-            return cache.cached(timeout=seconds, make_cache_key=lambda *a, **k: _page_key())(view)(
-                *args, **kwargs
-            )
+            key = _page_key()
+            page = cache.get(key)
+            if page is None:
+                page = view(*args, **kwargs)
+                cache.set(key, page, timeout=seconds)
+            return page
 
         return wrapper
 

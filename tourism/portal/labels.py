@@ -2,6 +2,7 @@
 
 from babel.dates import format_interval, get_day_names
 from babel.numbers import format_currency, format_decimal
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from tourism.i18n import current_locale
@@ -44,8 +45,6 @@ def weekday_span(days: list[int]) -> str:
 def date_range(start, end) -> str:
     """Format a date range the way the visitor's language writes it."""
     if start == end:
-        from flask_babel import format_date
-
         return format_date(start, "medium")
     return format_interval(start, end, "yMMMd", locale=current_locale())
 

@@ -10,7 +10,7 @@ from flask import abort
 
 from tourism.core.text import fold, highlight, search_terms
 from tourism.extensions import cache, db
-from tourism.i18n import CONTENT_FALLBACK
+from tourism.i18n import fallback_chain, language_tag
 from tourism.portal.models import (
     WEEKDAYS,
     Area,
@@ -177,11 +177,18 @@ def occurrences(event: Event, first: date, last: date) -> list[Occurrence]:
     return found
 
 
-def upcoming_events(today: date, limit: int | None = None, horizon_days: int = 366) -> list[Occurrence]:
+def all_events() -> list[Event]:
+    """Return every event; recurrences are worked out in Python, so pages load them once."""
+    return list(db.session.scalars(sa.select(Event)))
+
+
+def upcoming_events(
+    today: date, limit: int | None = None, horizon_days: int = 366, events: list[Event] | None = None
+) -> list[Occurrence]:
     """Return occurrences happening now or later within the horizon, soonest first."""
     last = date.fromordinal(today.toordinal() + horizon_days)
     found = []
-    for event in db.session.scalars(sa.select(Event)):
+    for event in all_events() if events is None else events:
         found.extend(occurrences(event, today, last))
     found.sort(key=lambda o: (o.start, o.event.slug))
     return found[:limit] if limit else found
@@ -190,12 +197,12 @@ def upcoming_events(today: date, limit: int | None = None, horizon_days: int = 3
 SEASON_DAYS = 14
 
 
-def month_calendar(year: int, month: int) -> tuple[list[list[date | None]], dict[date, list[Occurrence]], list[Occurrence]]:
+def month_calendar(year: int, month: int, events: list[Event] | None = None) -> tuple[list[list[date | None]], dict[date, list[Occurrence]], list[Occurrence]]:
     """Return the weeks of a month, the short occurrences on each day, and all the month's occurrences."""
     first = date(year, month, 1)
     last = date(year, month, calendar.monthrange(year, month)[1])
     month_events = []
-    for event in db.session.scalars(sa.select(Event)):
+    for event in all_events() if events is None else events:
         month_events.extend(occurrences(event, first, last))
     month_events.sort(key=lambda o: (o.start, o.event.slug))
     by_day: dict[date, list[Occurrence]] = {}
@@ -267,13 +274,11 @@ SEARCH_SOURCES = (
 
 def search(query: str, locale: str, limit_per_kind: int = 30) -> tuple[list[str], dict[str, list[SearchHit]]]:
     """Find places, events and news whose text in the visitor's language (or its fallbacks) matches."""
-    from tourism.i18n import language_tag
-
     terms = search_terms(query)
     results: dict[str, list[SearchHit]] = {kind: [] for kind, *_ in SEARCH_SOURCES}
     if not terms:
         return terms, results
-    chain = [locale, *[c for c in CONTENT_FALLBACK if c != locale]]
+    chain = fallback_chain(locale)
     for kind, model, translation, owner_column, title_field, body_field in SEARCH_SOURCES:
         # Every term must appear; LIKE wildcards in the terms are escaped.
         conditions = [

@@ -77,7 +77,8 @@ def place(slug):
 def events():
     today = local_now().date()
     month = _month_arg(today)
-    weeks, by_day, month_events = services.month_calendar(month.year, month.month)
+    events = services.all_events()
+    weeks, by_day, month_events = services.month_calendar(month.year, month.month, events)
     previous = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
     following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     return render_template(
@@ -87,7 +88,7 @@ def events():
         by_day=by_day,
         month_events=month_events,
         seasons=[o for o in month_events if services.is_season(o)],
-        upcoming=services.upcoming_events(today, limit=12),
+        upcoming=services.upcoming_events(today, limit=12, events=events),
         previous=previous,
         following=following,
         today=today,
