@@ -1,16 +1,19 @@
 """Fixtures: one app per database backend, demo content loaded once, each test rolled back."""
 
 import os
+import re
 import threading
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from tourism import create_app
+from tourism.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_accounts
 from tourism.config import normalise_database_url
-from tourism.extensions import cache, db
+from tourism.extensions import cache, db, limiter
 from tourism.portal.demo import load_demo_content
 
 # A closed local port: any weather call fails fast unless a test points WEATHER_URL elsewhere.
@@ -45,6 +48,8 @@ def settings_for(database_url: str) -> dict:
         "PAGE_CACHE_SECONDS": 0,
         "WEATHER_URL": UNREACHABLE_URL,
         "SERVER_NAME": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_SERVER": "",
     }
 
 
@@ -57,13 +62,22 @@ def database_url(request, tmp_path_factory) -> str:
     return url
 
 
+def _fresh_g(sender, **extra):
+    # Each test keeps one app context open (for db.session), and Flask reuses an open app
+    # context for requests, so `g` would leak from one request to the next. In production
+    # every request has its own; give each test request a clean one too.
+    g.__dict__.clear()
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     """The app on a fresh database, migrated with Alembic and loaded with the demo content."""
     app = create_app(settings_for(database_url))
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         upgrade()
         load_demo_content()
+        load_demo_accounts()
         db.session.remove()
     yield app
     with app.app_context():
@@ -84,6 +98,7 @@ def _rollback(request, app):
         engines[None] = connection
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         cache.clear()
+        limiter.reset()
         try:
             yield db
         finally:
@@ -145,3 +160,36 @@ def live_server(app, database_url):
     server.stop()
     with served.app_context():
         db.engine.dispose()
+
+
+# One demo account per role, by role name.
+ROLE_EMAILS = {role: email for email, role, _name, _establishment, _locale in DEMO_ACCOUNTS}
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    """Fetch a page and return the CSRF token of its form."""
+    response = client.get(path)
+    match = CSRF_FIELD.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = DEMO_PASSWORD, remember: bool = False):
+    """Sign in through the real form; return the response."""
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client, "/en/account/sign-in")}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/en/account/sign-in", data=data)
+
+
+@pytest.fixture
+def sign_in_as(client):
+    """Sign the test client in as the demo account of a role."""
+
+    def _sign_in(role: str):
+        response = sign_in(client, ROLE_EMAILS[role])
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _sign_in

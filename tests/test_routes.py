@@ -1,45 +1,128 @@
-"""Walk the whole URL map: every GET route answers, in every locale, on every backend."""
+"""Walk the whole URL map: every route is classified, answers, and admits exactly the roles it should."""
 
+import pytest
 import sqlalchemy as sa
+from flask import url_for
 
+from tests.conftest import ROLE_EMAILS, sign_in
+from tourism.accounts.models import User
+from tourism.core.permissions import ANONYMOUS, PERMISSIONS, ROLES
 from tourism.extensions import db
 from tourism.i18n import LOCALES
 from tourism.portal.models import Event, NewsArticle, Place
 
-REDIRECTS = {"core.root"}
+# GET endpoints that answer a redirect to anonymous visitors even with good sample values.
+REDIRECTS = {"core.root", "accounts.confirm_email", "accounts.reset_password"}
+HUGE_ID = "99999999999999999999"
 
 
 def sample_values(app) -> dict:
     with app.app_context():
         first = lambda model: db.session.scalar(sa.select(model.slug).order_by(model.slug).limit(1))  # noqa: E731
+        tourist = db.session.scalar(sa.select(User.id).where(User.email == ROLE_EMAILS["tourist"]))
         return {
             "portal.place": {"slug": first(Place)},
             "portal.event": {"slug": first(Event)},
             "portal.article": {"slug": first(NewsArticle)},
             "static": {"filename": "css/site.css"},
             "bootstrap.static": {"filename": "css/bootstrap.min.css"},
+            "accounts.confirm_email": {"token": "not-a-real-token"},
+            "accounts.reset_password": {"token": "not-a-real-token"},
+            "accounts.end_session": {"session_id": 1},
+            "backoffice.user": {"user_id": tourist},
         }
 
 
-def test_every_get_route_answers(app, client):
+def _url(app, rule, values, locale="en") -> str:
+    values = dict(values)
+    if "locale" in rule.arguments:
+        values["locale"] = locale
+    missing = rule.arguments - set(values)
+    assert not missing, f"{rule.rule}: add sample values for {missing} to sample_values()"
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
+
+
+def test_every_endpoint_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    unclassified = endpoints - set(PERMISSIONS)
+    assert not unclassified, f"add these endpoints to core.permissions.PERMISSIONS: {sorted(unclassified)}"
+    stale = set(PERMISSIONS) - endpoints
+    assert not stale, f"PERMISSIONS lists endpoints that no longer exist: {sorted(stale)}"
+
+
+def test_every_public_get_route_answers_in_every_locale(app, client):
     samples = sample_values(app)
     checked = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods:
+        if "GET" not in rule.methods or ANONYMOUS not in PERMISSIONS[rule.endpoint]:
             continue
-        values = dict(samples.get(rule.endpoint, {}))
-        missing = rule.arguments - set(values) - {"locale"}
-        assert not missing, f"{rule.rule}: add sample values for {missing} to this test"
-        locales = LOCALES if "locale" in rule.arguments else [None]
-        for locale in locales:
-            if locale:
-                values["locale"] = locale
-            with app.test_request_context():
-                from flask import url_for
-
-                url = url_for(rule.endpoint, **values)
+        for locale in LOCALES if "locale" in rule.arguments else [None]:
+            url = _url(app, rule, samples.get(rule.endpoint, {}), locale)
             response = client.get(url)
             expected = 302 if rule.endpoint in REDIRECTS else 200
             assert response.status_code == expected, (rule.rule, url, response.status_code)
             checked.append(url)
-    assert len(checked) >= 7 * 8
+    assert len(checked) >= 7 * 14
+
+
+def _denied(role: str, method: str, response) -> bool:
+    if role == ANONYMOUS:
+        if method == "GET":
+            return response.status_code == 302 and "/account/sign-in?next=" in response.headers["Location"]
+        return response.status_code == 401
+    return response.status_code == 403
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
+def test_role_route_matrix(app, db, role):
+    """Request every endpoint, with every method it takes, as this role; the table must decide."""
+    client = app.test_client()
+    if role != ANONYMOUS:
+        assert sign_in(client, ROLE_EMAILS[role]).status_code == 302
+    samples = sample_values(app)
+    wrong, denials = [], 0
+    for rule in app.url_map.iter_rules():
+        url = _url(app, rule, samples.get(rule.endpoint, {}))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            # POSTs carry no CSRF token: an allowed one stops at the CSRF check (400), changing nothing.
+            response = client.open(url, method=method)
+            assert response.status_code < 500, (role, method, url, response.status_code)
+            should_allow = role in PERMISSIONS[rule.endpoint]
+            denials += not should_allow
+            if _denied(role, method, response) == should_allow:
+                wrong.append((method, url, response.status_code, "allowed" if should_allow else "denied"))
+            if method == "POST" and should_allow:
+                assert response.status_code == 400, (role, url, response.status_code)
+    assert not wrong, f"{role}: responses disagree with the table (expected in last column): {wrong}"
+    assert denials or role == "admin", f"{role} was refused nothing; the matrix checked no denial"
+
+
+def test_every_post_without_csrf_token_is_refused(app, db, sign_in_as):
+    client = sign_in_as("admin")
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    assert len(posts) >= 10
+    samples = sample_values(app)
+    for rule in posts:
+        url = _url(app, rule, samples.get(rule.endpoint, {}))
+        response = client.post(url, data={"email": ROLE_EMAILS["admin"], "display_name": "x"})
+        assert response.status_code == 400, (url, response.status_code)
+        assert "Bad request" in response.get_data(as_text=True)
+    # Still signed in and unchanged: none of those requests did anything.
+    assert client.get("/en/account/").status_code == 200
+
+
+def test_ids_out_of_range_are_404(app, db, sign_in_as):
+    client = sign_in_as("admin")
+    int_rules = []
+    for rule in app.url_map.iter_rules():
+        for name, converter in rule._converters.items():
+            if type(converter).__name__ != "IdConverter":
+                continue
+            int_rules.append(rule)
+            samples = dict(sample_values(app).get(rule.endpoint, {}))
+            url = _url(app, rule, samples).replace(f"/{samples[name]}", f"/{HUGE_ID}", 1)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(url, method=method)
+                assert response.status_code == 404, (method, url, response.status_code)
+    assert int_rules, "no route takes an id; this test checks nothing"

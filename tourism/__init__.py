@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tourism import config as config_module
-from tourism.extensions import babel, bootstrap, cache, csrf, db, migrate
+from tourism.extensions import babel, bootstrap, cache, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,10 +21,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     if config:
         app.config.from_mapping(config)
+    if app.config["PRODUCTION"] and app.debug:
+        raise config_module.ConfigurationError("the debugger must not run in production")
+    if app.config["PROXY_COUNT"]:
+        # Trust X-Forwarded-* only from our own proxies; a client cannot add hops of its own.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from tourism import i18n
-    from tourism.core import database, errors, security
+    from tourism.core import database, errors, permissions, routing, security
 
+    routing.init_app(app)
     database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"))
@@ -35,15 +43,25 @@ def create_app(config: dict | None = None) -> Flask:
     cache.init_app(app)
     bootstrap.init_app(app)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    # Sessions are checked server-side (accounts.sessions); Flask-Login's IP check would only
+    # sign out phones that move between networks.
+    login_manager.session_protection = None
+    limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    permissions.init_app(app)
 
+    from tourism.accounts import bp as accounts_bp
+    from tourism.backoffice import bp as backoffice_bp
     from tourism.core.views import bp as core_bp
     from tourism.portal import bp as portal_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(backoffice_bp)
 
     from tourism import cli
 

@@ -7,6 +7,8 @@ from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 
 from tourism.config import ROOT
+from tourism.core.permissions import ROLES
+from tourism.i18n import LOCALES
 
 TRANSLATIONS = ROOT / "translations"
 POT_FILE = ROOT / "messages.pot"
@@ -21,9 +23,11 @@ def _pybabel(*args: str) -> None:
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has places.")
 def demo_data_command(if_empty: bool):
-    """Load the demo places, events and news (safe to run again)."""
+    """Load the demo places, events, news and accounts (safe to run again)."""
     import sqlalchemy as sa
+    from flask import current_app
 
+    from tourism.accounts.demo import load_demo_accounts
     from tourism.extensions import db
     from tourism.portal.demo import load_demo_content
     from tourism.portal.models import Place
@@ -32,7 +36,37 @@ def demo_data_command(if_empty: bool):
         click.echo("The database already has content; demo data not loaded.")
         return
     counts = load_demo_content()
+    if current_app.config["PRODUCTION"]:
+        # Their password is published in the README.
+        click.echo("Production mode: demo accounts not created.")
+    else:
+        counts.update(load_demo_accounts())
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
+@click.group("users")
+def users_group():
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--establishment", "establishment_slug", help="Slug of the establishment (lodging roles).")
+@click.option("--name", "display_name", default="", help="Display name (defaults to the email's local part).")
+@click.option("--locale", default="vi", type=click.Choice(LOCALES))
+@click.password_option(envvar="USER_PASSWORD", help="Password; prompted for unless USER_PASSWORD is set.")
+def users_create(email, role, establishment_slug, display_name, locale, password):
+    """Create a confirmed account with any role."""
+    from tourism.accounts.services import AccountError, create_user
+
+    try:
+        user = create_user(
+            email, password, role, display_name=display_name, establishment_slug=establishment_slug, locale=locale
+        )
+    except AccountError as error:
+        raise click.BadParameter(str(error.message), param_hint=f"--{error.field}") from None
+    click.echo(f"Created {user.email} ({user.role}) with id {user.id}.")
 
 
 @click.group("translate")
@@ -66,3 +100,4 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     app.cli.add_command(demo_data_command)
     app.cli.add_command(translate_group)
+    app.cli.add_command(users_group)

@@ -13,8 +13,31 @@ DEFAULT_TILE_ATTRIBUTION = (
 )
 
 
+# Secrets that appear in docs, examples or tests; production must not run with them.
+KNOWN_WEAK_SECRETS = frozenset({"dev", "secret", "changeme", "change-me", "test-secret-key", "development"})
+MIN_SECRET_LENGTH = 32
+
+
 class ConfigurationError(RuntimeError):
     """Raised when the environment cannot run the app safely."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _check_production_secrets(env) -> None:
+    secret = env.get("SECRET_KEY", "")
+    if not secret:
+        raise ConfigurationError("SECRET_KEY must be set in production")
+    if secret.lower() in KNOWN_WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"SECRET_KEY is a default or too short; use at least {MIN_SECRET_LENGTH} random characters"
+        )
+    if not env.get("DATA_KEY"):
+        raise ConfigurationError("DATA_KEY must be set in production")
 
 
 def normalise_database_url(url: str) -> str:
@@ -39,10 +62,8 @@ def from_environment(instance_path: Path, environ=None) -> dict:
     """Build the settings dictionary from environment variables."""
     env = os.environ if environ is None else environ
     production = env.get("TOURISM_ENV", "development") == "production"
-    if production and not env.get("SECRET_KEY"):
-        raise ConfigurationError("SECRET_KEY must be set in production")
-    if production and not env.get("DATA_KEY"):
-        raise ConfigurationError("DATA_KEY must be set in production")
+    if production:
+        _check_production_secrets(env)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'tourism.db'}"
     redis_url = env.get("REDIS_URL", "")
@@ -69,9 +90,41 @@ def from_environment(instance_path: Path, environ=None) -> dict:
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "300")),
         "SITE_URL": env.get("SITE_URL", "").rstrip("/"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # `__Host-` cookies must be Secure, host-only and path=/, so only production can use them.
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_NAME": "__Host-remember" if production else "remember_token",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "60")),
+        "SESSION_ABSOLUTE_HOURS": int(env.get("SESSION_ABSOLUTE_HOURS", "12")),
+        "REMEMBER_DAYS": int(env.get("REMEMBER_DAYS", "30")),
+        "EMAIL_TOKEN_HOURS": int(env.get("EMAIL_TOKEN_HOURS", "48")),
+        "RESET_TOKEN_MINUTES": int(env.get("RESET_TOKEN_MINUTES", "60")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted.
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
+        "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "tourism-limits",
+        "RATELIMIT_SIGN_IN_IP": env.get("RATELIMIT_SIGN_IN_IP", "20 per 10 minutes"),
+        "RATELIMIT_SIGN_IN_ACCOUNT": env.get("RATELIMIT_SIGN_IN_ACCOUNT", "5 per 10 minutes"),
+        "RATELIMIT_SIGN_UP": env.get("RATELIMIT_SIGN_UP", "10 per hour"),
+        "RATELIMIT_EMAIL": env.get("RATELIMIT_EMAIL", "5 per hour"),
+        "RATELIMIT_POSTING": env.get("RATELIMIT_POSTING", "30 per hour"),
+        "RATELIMIT_API": env.get("RATELIMIT_API", "600 per minute"),
+        # Without MAIL_SERVER, mail goes to the log and the admins' outbox instead of SMTP.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS"), default=True),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Lâm Đồng Tourism <no-reply@localhost>"),
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
     }
     return settings

@@ -3,6 +3,8 @@
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -29,3 +31,16 @@ babel = Babel()
 cache = Cache()
 bootstrap = Bootstrap5()
 csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def client_address() -> str:
+    """Return the client's address as seen by our own proxies (see PROXY_COUNT)."""
+    from flask import request
+
+    # request.remote_addr is rewritten by ProxyFix only for trusted proxies, so a client's own
+    # X-Forwarded-For header can never pick its rate-limit key.
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=client_address)

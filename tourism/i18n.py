@@ -1,7 +1,7 @@
 """Locale selection, locale-prefixed URLs and content-translation fallback."""
 
 from babel import Locale
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 from werkzeug.routing import BaseConverter
 
@@ -25,6 +25,8 @@ class LocaleConverter(BaseConverter):
 
 def negotiate_locale() -> str:
     """Pick the best supported locale from Accept-Language, or the default."""
+    if not has_request_context():  # the CLI and background jobs
+        return DEFAULT_LOCALE
     try:
         best = request.accept_languages.best_match(LOCALES)
     except (ValueError, TypeError):

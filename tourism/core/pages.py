@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from functools import wraps
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
@@ -59,3 +60,17 @@ def cached_page(timeout: int | None = None):
         return wrapper
 
     return decorator
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` when it is a path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    # Browsers treat backslashes as slashes and ignore tabs and newlines inside URLs.
+    cleaned = target.replace("\\", "/")
+    if any(char in cleaned for char in "\t\r\n") or any(ord(char) < 32 for char in cleaned):
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    return target

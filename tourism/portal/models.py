@@ -1,20 +1,17 @@
 """Public content: areas, places, events and news, each with per-locale translations."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tourism.core.database import utcnow
 from tourism.extensions import db
 from tourism.i18n import current_locale, pick_translation
 
 CATEGORIES = ("sights", "nature", "heritage", "food", "shopping", "activities")
 EVENT_KINDS = ("festival", "culture", "sport", "food", "music", "trade")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class TranslatedMixin:

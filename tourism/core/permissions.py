@@ -1,0 +1,86 @@
+"""The one table that decides who may reach every endpoint."""
+
+from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from tourism.i18n import current_locale
+
+ANONYMOUS = "anonymous"
+ROLES = ("tourist", "lodging_staff", "lodging_manager", "officer", "admin")
+ESTABLISHMENT_ROLES = ("lodging_staff", "lodging_manager")
+
+EVERYONE = frozenset({ANONYMOUS, *ROLES})
+SIGNED_IN = frozenset(ROLES)
+DEPARTMENT = frozenset({"officer", "admin"})
+ADMIN = frozenset({"admin"})
+
+# Every endpoint is listed; an endpoint missing here is refused to everyone (and fails a test).
+# Object-level rules (an establishment's own guests, say) live in the services on top of this.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "static": EVERYONE,
+    "bootstrap.static": EVERYONE,
+    "core.root": EVERYONE,
+    "core.healthz": EVERYONE,
+    "core.readyz": EVERYONE,
+    "core.sitemap": EVERYONE,
+    "core.robots": EVERYONE,
+    "portal.home": EVERYONE,
+    "portal.places": EVERYONE,
+    "portal.place": EVERYONE,
+    "portal.events": EVERYONE,
+    "portal.event": EVERYONE,
+    "portal.news": EVERYONE,
+    "portal.article": EVERYONE,
+    "portal.search": EVERYONE,
+    "accounts.sign_up": EVERYONE,
+    "accounts.sign_in": EVERYONE,
+    "accounts.sign_out": EVERYONE,
+    "accounts.confirm_email": EVERYONE,
+    "accounts.resend_confirmation": EVERYONE,
+    "accounts.forgot_password": EVERYONE,
+    "accounts.reset_password": EVERYONE,
+    "accounts.profile": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
+    "accounts.end_session": SIGNED_IN,
+    "accounts.delete_account": SIGNED_IN,
+    "backoffice.users": ADMIN,
+    "backoffice.user": ADMIN,
+    "backoffice.audit_log": ADMIN,
+    "backoffice.outbox": ADMIN,
+}
+
+
+def current_role() -> str:
+    """Return the role of whoever makes this request, `anonymous` included."""
+    return current_user.role if current_user.is_authenticated else ANONYMOUS
+
+
+def allowed(endpoint: str, role: str) -> bool:
+    """Tell whether a role may reach an endpoint."""
+    return role in PERMISSIONS.get(endpoint, frozenset())
+
+
+def enforce():
+    """Refuse the request before its view runs when the table does not allow it."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: the 404 handler answers
+        return None
+    if PERMISSIONS.get(endpoint) is EVERYONE:
+        return None  # open to all: no need to load the user (static files, public pages)
+    role = current_role()
+    if allowed(endpoint, role):
+        return None
+    if role != ANONYMOUS:
+        abort(403)
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "unauthorized", "message": "Authentication required"}}
+        return jsonify(body), 401
+    if request.method in {"GET", "HEAD"}:
+        target = url_for("accounts.sign_in", locale=current_locale(), next=request.full_path.rstrip("?"))
+        return redirect(target)
+    abort(401)
+
+
+def init_app(app: Flask) -> None:
+    """Check every request against the table, before CSRF and rate limits run."""
+    app.before_request_funcs.setdefault(None, []).insert(0, enforce)

@@ -1,0 +1,1 @@
+"""Lodging: establishments and, later, their rooms, stays and guests."""
