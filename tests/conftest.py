@@ -48,7 +48,8 @@ def settings_for(database_url: str) -> dict:
         "PAGE_CACHE_SECONDS": 0,
         "WEATHER_URL": UNREACHABLE_URL,
         "SERVER_NAME": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # CI sets TEST_REDIS_URL so that the rate limits are exercised on Redis too.
+        "RATELIMIT_STORAGE_URI": os.environ.get("TEST_REDIS_URL") or "memory://",
         "MAIL_SERVER": "",
     }
 
@@ -60,6 +61,18 @@ def database_url(request, tmp_path_factory) -> str:
     url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
     _reset_postgresql(url)
     return url
+
+
+def _check_redis() -> None:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"TEST_REDIS_URL is set but Redis is unreachable: {error}", pytrace=False)
 
 
 def _fresh_g(sender, **extra):
@@ -74,6 +87,7 @@ def app(database_url):
     """The app on a fresh database, migrated with Alembic and loaded with the demo content."""
     app = create_app(settings_for(database_url))
     request_started.connect(_fresh_g, app)
+    _check_redis()
     with app.app_context():
         upgrade()
         load_demo_content()

@@ -29,3 +29,39 @@ def test_translate_compile_writes_catalogs(app):
     root = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     for locale in ("vi", "ko", "zh"):
         assert (root / locale / "LC_MESSAGES" / "messages.mo").stat().st_size > 1000
+
+
+def test_demo_data_creates_one_account_per_role(app):
+    from tourism.accounts.models import User
+    from tourism.core.permissions import ROLES
+
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert "0 accounts" in result.output  # already there: nothing added twice
+    roles = db.session.scalars(sa.select(User.role).where(User.email.like("%@demo.lamdong.travel"))).all()
+    assert sorted(roles) == sorted(ROLES)
+
+
+def test_users_create(app):
+    from tourism.accounts.models import User
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "--email", "Front.Desk@Example.com", "--role", "lodging_staff",
+              "--establishment", "doi-thong-homestay"],
+        env={"USER_PASSWORD": "pine-hill-reception-desk"},
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "front.desk@example.com"))
+    assert user.role == "lodging_staff" and user.establishment.slug == "doi-thong-homestay"
+    assert user.email_confirmed_at is not None
+
+    for args, password, problem in (
+        (["--role", "lodging_staff"], "pine-hill-reception-desk", "--establishment"),
+        (["--role", "officer", "--establishment", "doi-thong-homestay"], "pine-hill-reception-desk", "--establishment"),
+        (["--role", "officer"], "short", "--password"),
+        (["--role", "wizard"], "pine-hill-reception-desk", "--role"),
+    ):
+        result = runner.invoke(args=["users", "create", "--email", "other@example.com", *args],
+                               env={"USER_PASSWORD": password})
+        assert result.exit_code == 2 and problem in result.output, (args, result.output)
+    assert db.session.scalar(sa.select(User).where(User.email == "other@example.com")) is None
