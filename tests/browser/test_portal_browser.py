@@ -34,7 +34,8 @@ def test_home_in_korean_loads_nothing_from_other_origins(page):
 
 @pytest.mark.parametrize(
     "path",
-    ["/en/", "/en/places/", "/en/places/ho-xuan-huong", "/en/search?q=da+lat", "/en/events/", "/ko/"],
+    ["/en/", "/en/places/", "/en/places/ho-xuan-huong", "/en/search?q=da+lat", "/en/events/", "/ko/",
+     "/en/account/sign-in", "/vi/account/sign-up"],
 )
 def test_no_serious_accessibility_violations(page, path):
     from axe_playwright_python.sync_playwright import Axe
@@ -48,3 +49,26 @@ def test_no_serious_accessibility_violations(page, path):
     ]
     assert serious == []
     assert page.foreign == []
+
+
+def test_sign_in_and_out_at_phone_width(page):
+    from tourism.accounts.demo import DEMO_PASSWORD
+
+    blocked = []
+    page.page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
+                 else None)
+    page.goto("/vi/account/sign-in?next=/vi/places/")
+    page.page.locator("#email").fill("officer@demo.lamdong.travel")
+    page.page.locator("#password").fill(DEMO_PASSWORD)
+    page.page.locator("main button[type=submit]").click()
+    page.page.wait_for_url("**/vi/places/")
+    page.page.locator(".navbar-toggler").click()
+    page.page.locator("#site-nav.show:not(.collapsing)").wait_for()
+    page.page.locator("#account-menu").click()
+    page.page.locator(".account-menu .dropdown-menu.show button[type=submit]").click()
+    page.page.wait_for_url("**/vi/")
+    assert page.page.locator(".alert").first.inner_text().strip()
+    # Signed out: the account page asks for sign-in again.
+    page.goto("/vi/account/")
+    assert "/vi/account/sign-in" in page.page.url
+    assert blocked == [] and page.foreign == []
