@@ -12,7 +12,7 @@ class Inbox:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls this hook by name
         self.messages.append(envelope)
         return "250 Message accepted"
 
