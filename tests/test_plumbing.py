@@ -113,3 +113,20 @@ def test_page_cache_is_per_host_and_follows_content_changes(app, client, db):
         assert "Renamed Lake" in client.get("/en/places/ho-xuan-huong").get_data(as_text=True)
     finally:
         app.config["PAGE_CACHE_SECONDS"] = 0
+
+
+def test_page_cache_never_mixes_signed_in_and_anonymous_pages(app, client, db):
+    from tests.conftest import ROLE_EMAILS, sign_in
+
+    app.config["PAGE_CACHE_SECONDS"] = 300
+    try:
+        client.get("/en/account/sign-in")  # leaves only a CSRF token in the session
+        anonymous = client.get("/en/places/").get_data(as_text=True)
+        assert 'id="account-menu"' not in anonymous
+        assert sign_in(client, ROLE_EMAILS["officer"]).status_code == 302
+        signed_in = client.get("/en/places/").get_data(as_text=True)
+        assert 'id="account-menu"' in signed_in  # rendered for this person, not the cached copy
+        other = app.test_client().get("/en/places/").get_data(as_text=True)
+        assert 'id="account-menu"' not in other and ROLE_EMAILS["officer"] not in other
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = 0

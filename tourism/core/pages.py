@@ -38,6 +38,12 @@ def _page_key() -> str:
     return f"page:{content_version()}:{request.host}{request.full_path}"
 
 
+def _personal(session) -> bool:
+    # A CSRF token alone (left by a form page) changes nothing on public pages; a sign-in or a
+    # pending flash message does.
+    return any(key != "csrf_token" for key in session)
+
+
 def cached_page(timeout: int | None = None):
     """Cache a public page per URL and content version, for visitors without a session."""
 
@@ -48,7 +54,7 @@ def cached_page(timeout: int | None = None):
             seconds = current_app.config["PAGE_CACHE_SECONDS"]
             if timeout is not None:
                 seconds = min(seconds, timeout)
-            if seconds <= 0 or session:
+            if seconds <= 0 or _personal(session):
                 return view(*args, **kwargs)
             key = _page_key()
             page = cache.get(key)
