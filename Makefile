@@ -17,6 +17,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Security scanners live in their own venv: wapiti pins its own httpx and friends.
+SECURITY_VENV := .venv-security
+
+$(SECURITY_VENV)/.installed: requirements-security.txt
+	test -x $(SECURITY_VENV)/bin/python || $(PYTHON) -m venv $(SECURITY_VENV)
+	$(SECURITY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SECURITY_VENV)/bin/python -m pip install --quiet -r requirements-security.txt
+	touch $@
+
 setup: $(VENV)/.runtime catalogs
 
 setup-dev: $(VENV)/.dev catalogs
@@ -44,6 +53,10 @@ browser:
 test: setup-dev browser
 	$(BIN)/python -m pytest
 
+# bandit, sqlmap and wapiti against the app in production mode with demo data (security/README.md).
+security: setup $(SECURITY_VENV)/.installed
+	$(BIN)/python security/scan.py
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
@@ -52,4 +65,4 @@ bench: setup-dev
 	$(BIN)/python bench/portal.py
 
 clean:
-	rm -rf $(VENV) instance/tourism.db translations/*/LC_MESSAGES/*.mo .pytest_cache
+	rm -rf $(VENV) $(SECURITY_VENV) security/reports instance/tourism.db translations/*/LC_MESSAGES/*.mo .pytest_cache

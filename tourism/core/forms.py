@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 # Zero-width characters and bidirectional controls: invisible, and able to disguise a name
-# ("right-to-left override" makes "evil‮txt.exe" display as "evilexe.txt").
+# (a right-to-left override, U+202E, makes "evil<U+202E>txt.exe" display as "evilexe.txt").
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]")
 
 
