@@ -2,12 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from tourism.accounts.passwords import MAX_LENGTH
 from tourism.core.forms import PlainText, strip_text
-from tourism.i18n import LOCALES, native_name
+from tourism.i18n import LOCALES, language_tag, native_name
 
 REQUIRED = _l("This field is required.")
 
@@ -50,7 +50,9 @@ def display_name_field():
 
 
 def locale_field():
-    return SelectField(_l("Language"), choices=[(code, native_name(code)) for code in LOCALES])
+    # Each language is named in itself, and marked so screen readers pronounce it that way.
+    choices = [SelectChoice(code, native_name(code), {"lang": language_tag(code)}) for code in LOCALES]
+    return SelectField(_l("Language"), choices=choices)
 
 
 class SignUpForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from tourism.accounts import services as accounts
 from tourism.accounts.labels import ROLE_LABELS
@@ -81,7 +82,7 @@ def users():
 
 def _establishment_choices():
     establishments = db.session.scalars(sa.select(Establishment).order_by(Establishment.name))
-    return [("", _("None"))] + [(item.slug, item.name) for item in establishments]
+    return [SelectChoice("", _("None"))] + [SelectChoice(item.slug, item.name) for item in establishments]
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -94,7 +95,7 @@ def user(user_id: int):
         establishment=person.establishment.slug if person.establishment else "",
         active=person.active,
     )
-    form.role.choices = [(role, ROLE_LABELS[role]) for role in ROLES]
+    form.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
     form.establishment.choices = _establishment_choices()
     if form.validate_on_submit():
         actor = current_user._get_current_object()
