@@ -60,7 +60,9 @@ def sign_up(email: str, password: str, display_name: str, locale: str) -> User |
     _check_new_password(password, email, display_name)
     existing = find_by_email(email)
     if existing is not None:
-        # Same answer on screen as a new sign-up; only the owner of the address learns more.
+        # Same answer on screen as a new sign-up, in about the same time (one hash); only the
+        # owner of the address learns more.
+        hash_password(password)
         if existing.is_active:
             _send(existing, "already_registered", _l("Your Lâm Đồng Tourism account"),
                   sign_in_url=_link("accounts.sign_in", existing),
