@@ -115,13 +115,14 @@ def test_every_post_without_csrf_token_is_refused(app, db, sign_in_as):
 def test_ids_out_of_range_are_404(app, db, sign_in_as):
     client = sign_in_as("admin")
     int_rules = []
+    samples = sample_values(app)
     for rule in app.url_map.iter_rules():
         for name, converter in rule._converters.items():
             if type(converter).__name__ != "IdConverter":
                 continue
             int_rules.append(rule)
-            samples = dict(sample_values(app).get(rule.endpoint, {}))
-            url = _url(app, rule, samples).replace(f"/{samples[name]}", f"/{HUGE_ID}", 1)
+            values = samples[rule.endpoint]
+            url = _url(app, rule, values).replace(f"/{values[name]}", f"/{HUGE_ID}", 1)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(url, method=method)
                 assert response.status_code == 404, (method, url, response.status_code)

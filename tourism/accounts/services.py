@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from tourism.accounts import sessions
-from tourism.accounts.models import User
+from tourism.accounts.models import AccountSession, User
 from tourism.accounts.passwords import check_password, hash_password, password_problem
 from tourism.accounts.tokens import make_token, read_token
 from tourism.core import audit
@@ -197,8 +197,6 @@ def update_profile(user: User, display_name: str, locale: str) -> None:
 
 def end_other_session(user: User, session_id: int) -> bool:
     """End one of the user's own sessions on another device."""
-    from tourism.accounts.models import AccountSession
-
     record = db.session.get(AccountSession, session_id)
     if record is None or record.user_id != user.id or record.ended_at is not None:
         return False

@@ -55,9 +55,7 @@ def end_current(reason: str = "signed_out") -> None:
         record.ended_at = utcnow()
         record.end_reason = reason
     logout_user()
-    session.clear()
-    # Flask-Login deletes the remember cookie when it sees this flag after the request.
-    session["_remember"] = "clear"
+    _forget_cookie()
 
 
 def end_all(user: User, reason: str, keep: AccountSession | None = None) -> int:
@@ -118,4 +116,5 @@ def load_user(token: str) -> User | None:
 
 def _forget_cookie() -> None:
     session.clear()
+    # Flask-Login deletes the remember cookie when it sees this flag after the request.
     session["_remember"] = "clear"

@@ -7,6 +7,7 @@ from flask_login import current_user
 from tourism.accounts import forms, services
 from tourism.accounts.services import AccountError
 from tourism.accounts.sessions import open_sessions
+from tourism.accounts.tokens import read_token
 from tourism.core.pages import safe_next
 from tourism.extensions import limiter
 from tourism.i18n import current_locale
@@ -99,7 +100,12 @@ def resend_confirmation():
     if form.validate_on_submit():
         services.resend_confirmation(form.email.data)
         return render_template("accounts/check_email.html", email=form.email.data)
-    return render_template("accounts/resend_confirmation.html", form=form)
+    return render_template(
+        "accounts/email_form.html",
+        form=form,
+        title=_("Confirm your email address"),
+        intro=_("Enter your email address and we will send a new confirmation link."),
+    )
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -110,14 +116,17 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         return render_template("accounts/check_email.html", email=form.email.data, reset=True)
-    return render_template("accounts/forgot_password.html", form=form)
+    return render_template(
+        "accounts/email_form.html",
+        form=form,
+        title=_("Forgot your password?"),
+        intro=_("Enter your email address and we will send a link to choose a new password."),
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_limit("RATELIMIT_EMAIL"), methods=["POST"])
 def reset_password(token: str):
-    from tourism.accounts.tokens import read_token
-
     if read_token("reset", token) is None:
         flash(_("This reset link is invalid, expired or already used. Ask for a new one."), "warning")
         return redirect(url_for("accounts.forgot_password"))

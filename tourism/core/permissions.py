@@ -65,7 +65,7 @@ def enforce():
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: the 404 handler answers
         return None
-    if PERMISSIONS.get(endpoint) is EVERYONE:
+    if ANONYMOUS in PERMISSIONS.get(endpoint, ()):
         return None  # open to all: no need to load the user (static files, public pages)
     role = current_role()
     if allowed(endpoint, role):
