@@ -91,14 +91,15 @@ def parse_wrk(output: str) -> dict:
             "errors": int(errors.group(1)) if errors else 0}
 
 
-def load(url: str) -> dict:
+def load(url: str, headers: list[str] = ()) -> dict:
     wrk = shutil.which("wrk")
     if not wrk:
         raise SystemExit("wrk is missing: `apt-get install -y wrk` (make bench does it as root)")
     # A short warm-up fills each worker's caches, as a running site's would be.
-    subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", "-d2s", url], capture_output=True, check=True)
+    extra = [arg for header in headers for arg in ("-H", header)]
+    subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", "-d2s", *extra, url], capture_output=True, check=True)
     result = subprocess.run(
-        [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
+        [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", *extra, url],
         capture_output=True, text=True, check=True,
     )
     return parse_wrk(result.stdout)

@@ -4,9 +4,10 @@ import sqlalchemy as sa
 
 from tourism.extensions import db
 from tourism.i18n import LOCALES
-from tourism.portal.demo import PROVINCE_BOUNDS, load_demo_content, parse_hours, read_places
+from tourism.portal.demo import load_demo_content, parse_hours, read_places
 from tourism.portal.models import (
     CATEGORIES,
+    PROVINCE_BOUNDS,
     Event,
     EventTranslation,
     NewsArticle,

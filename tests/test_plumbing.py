@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from tourism.extensions import db
 from tourism.i18n import LOCALES
+from tourism.map.models import Itinerary
 from tourism.portal.models import Event, NewsArticle, Place
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
@@ -17,9 +18,10 @@ def test_sitemap_lists_every_public_page_in_every_locale(app, client):
     tree = ET.fromstring(response.data)
     locs = {el.text.replace("http://localhost", "") for el in tree.findall("s:url/s:loc", NS)}
     with app.app_context():
-        counts = [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (Place, Event, NewsArticle)]
+        counts = [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (Place, Event, NewsArticle, Itinerary)]
         some_place = db.session.scalar(sa.select(Place.slug).limit(1))
-    assert len(locs) == len(LOCALES) * (4 + sum(counts))
+    # home, places, events, news, map and itineraries, then one page per item
+    assert len(locs) == len(LOCALES) * (6 + sum(counts))
     for locale in LOCALES:
         assert f"/{locale}/" in locs
         assert f"/{locale}/places/{some_place}" in locs
@@ -107,10 +109,11 @@ def test_page_cache_is_per_host_and_follows_content_changes(app, client, db):
             sa.select(PlaceTranslation).join(Place).where(Place.slug == "ho-xuan-huong", PlaceTranslation.locale == "en")
         )
         row.name = "Renamed Lake"
-        db.session.commit()
+        db.session.flush()
         assert "Renamed Lake" not in client.get("/en/places/ho-xuan-huong").get_data(as_text=True)  # cached
-        bump_content_version()
+        db.session.commit()  # the commit of a content change invalidates by itself
         assert "Renamed Lake" in client.get("/en/places/ho-xuan-huong").get_data(as_text=True)
+        bump_content_version()
     finally:
         app.config["PAGE_CACHE_SECONDS"] = 0
 

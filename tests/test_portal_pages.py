@@ -151,7 +151,7 @@ def test_place_page_shows_hours_nearby_and_map_spot(client):
     html = client.get("/en/places/ho-xuan-huong").get_data(as_text=True)
     assert "Xuan Huong Lake" in html
     assert "Opening hours" in html
-    assert 'id="place-map"' in html
+    assert 'class="folium-map"' in html
     assert "km away" in html
 
 

@@ -9,6 +9,8 @@ from tourism.accounts.models import User
 from tourism.core.permissions import ANONYMOUS, PERMISSIONS, ROLES
 from tourism.extensions import db
 from tourism.i18n import LOCALES
+from tourism.map.assets import PACKAGES
+from tourism.map.models import Itinerary
 from tourism.portal.models import Event, NewsArticle, Place
 
 # GET endpoints that answer a redirect to anonymous visitors even with good sample values.
@@ -24,6 +26,11 @@ def sample_values(app) -> dict:
             "portal.place": {"slug": first(Place)},
             "portal.event": {"slug": first(Event)},
             "portal.article": {"slug": first(NewsArticle)},
+            "map.place_script": {"slug": first(Place)},
+            "map.event_script": {"slug": first(Event)},
+            "map.itinerary": {"slug": first(Itinerary)},
+            "map.itinerary_script": {"slug": first(Itinerary)},
+            "vendor.asset": {"package": "leaflet", "version": PACKAGES["leaflet"].version, "filename": "leaflet.js"},
             "static": {"filename": "css/site.css"},
             "bootstrap.static": {"filename": "css/bootstrap.min.css"},
             "accounts.confirm_email": {"token": "not-a-real-token"},

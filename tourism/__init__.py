@@ -54,12 +54,18 @@ def create_app(config: dict | None = None) -> Flask:
     permissions.init_app(app)
 
     from tourism.accounts import bp as accounts_bp
+    from tourism.api import bp as api_bp
     from tourism.backoffice import bp as backoffice_bp
     from tourism.core.views import bp as core_bp
+    from tourism.map import bp as map_bp
+    from tourism.map.assets import bp as vendor_bp
     from tourism.portal import bp as portal_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(map_bp)
+    app.register_blueprint(vendor_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(backoffice_bp)
 

@@ -1,6 +1,6 @@
 """Localized error pages, and redirects for paths that lack a locale."""
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request
+from flask import Flask, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -38,8 +38,9 @@ def _redirect_to_locale():
 def handle_http_error(error: HTTPException):
     """Render an HTTP error in the visitor's language, or as JSON on the API."""
     if _wants_json():
-        body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}}
-        return jsonify(body), error.code
+        from tourism.api.errors import http_error
+
+        return http_error(error.code or 500, error.name.lower().replace(" ", "_"))
     if isinstance(error, NotFound):
         moved = _redirect_to_locale()
         if moved is not None:
@@ -53,7 +54,9 @@ def handle_http_error(error: HTTPException):
 def handle_server_error(error: Exception):
     """Render a localized 500 page without revealing a traceback."""
     if _wants_json():
-        return jsonify({"error": {"code": "server_error", "message": "Internal server error"}}), 500
+        from tourism.api.errors import http_error
+
+        return http_error(500, "server_error")
     _ensure_locale()
     return render_template("errors/500.html", code=500), 500
 

@@ -5,7 +5,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
+from flask import current_app, request, session, url_for
 
 from tourism.extensions import cache
 
@@ -80,3 +80,11 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
         return None
     return target
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """Return an absolute URL, on `SITE_URL` when it is set (behind a proxy the host may differ)."""
+    site = current_app.config["SITE_URL"]
+    if site:
+        return site + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, url_for
 
+from tourism.core.pages import absolute_url
 from tourism.extensions import cache, db
 from tourism.i18n import LOCALES, language_tag, negotiate_locale
 
@@ -32,19 +33,17 @@ def readyz():
     return jsonify(status="ok", database="ok")
 
 
-def _absolute(endpoint: str, **values) -> str:
-    site = current_app.config["SITE_URL"]
-    if site:
-        return site + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def sitemap_pages() -> list[tuple[str, dict]]:
     """Return (endpoint, values) of every public page, without the locale."""
+    from tourism.map.models import Itinerary
     from tourism.portal.models import Event, NewsArticle, Place
 
     pages = [("portal.home", {}), ("portal.places", {}), ("portal.events", {}),
-             ("portal.news", {})]
+             ("portal.news", {}), ("map.map_page", {}), ("map.itinerary_list", {})]
+    pages += [
+        ("map.itinerary", {"slug": s})
+        for s in db.session.scalars(sa.select(Itinerary.slug).order_by(Itinerary.slug))
+    ]
     pages += [("portal.place", {"slug": s}) for s in db.session.scalars(sa.select(Place.slug).order_by(Place.slug))]
     pages += [("portal.event", {"slug": s}) for s in db.session.scalars(sa.select(Event.slug).order_by(Event.slug))]
     pages += [
@@ -64,7 +63,7 @@ def sitemap():
         entries = [
             {
                 "alternates": [
-                    (language_tag(code), _absolute(endpoint, locale=code, **values)) for code in LOCALES
+                    (language_tag(code), absolute_url(endpoint, locale=code, **values)) for code in LOCALES
                 ],
             }
             for endpoint, values in sitemap_pages()
@@ -76,5 +75,5 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Disallow: /api/", f"Sitemap: {_absolute('core.sitemap')}", ""]
+    lines = ["User-agent: *", "Disallow: /api/", f"Sitemap: {absolute_url('core.sitemap')}", ""]
     return Response("\n".join(lines), mimetype="text/plain")

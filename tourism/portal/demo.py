@@ -11,6 +11,7 @@ from tourism.i18n import LOCALES
 from tourism.portal.models import (
     CATEGORIES,
     EVENT_KINDS,
+    PROVINCE_BOUNDS,
     WEEKDAYS,
     Area,
     Event,
@@ -23,11 +24,8 @@ from tourism.portal.models import (
     PlaceImage,
     PlaceTranslation,
 )
-from tourism.portal.services import bump_content_version
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
-# The province after the July 2025 merger, with a margin for the coast and Phú Quý island.
-PROVINCE_BOUNDS = {"lat": (10.40, 12.95), "lon": (107.15, 109.00)}
 IMAGE_CREDIT = "Lâm Đồng tourism portal (illustration drawn for this project)"
 IMAGE_LICENCE = "CC0-1.0"
 
@@ -36,8 +34,9 @@ class DemoDataError(ValueError):
     """The bundled demo data breaks a rule of the domain."""
 
 
-def _read(name: str):
-    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+def read_json(name: str, directory: Path = DATA_DIR):
+    """Return the parsed content of a bundled JSON file."""
+    return json.loads((directory / name).read_text(encoding="utf-8"))
 
 
 def read_places() -> list[dict]:
@@ -72,7 +71,8 @@ def _check_point(kind: str, slug: str, lat: float, lon: float) -> None:
         raise DemoDataError(f"{kind} {slug}: ({lat}, {lon}) is outside the province")
 
 
-def _sync_translations(owner, model, texts: dict, fields: tuple[str, ...]) -> None:
+def sync_translations(owner, model, texts: dict, fields: tuple[str, ...]) -> None:
+    """Create or update an item's translation rows from {locale: {field: text}}."""
     existing = {t.locale: t for t in owner.translations}
     for locale in LOCALES:
         text = texts.get(locale)
@@ -86,7 +86,8 @@ def _sync_translations(owner, model, texts: dict, fields: tuple[str, ...]) -> No
             setattr(row, field, text.get(field, "") or "")
 
 
-def _upsert(model, slug: str):
+def upsert(model, slug: str):
+    """Return the item with this slug, creating it when missing."""
     item = db.session.scalar(sa.select(model).filter_by(slug=slug))
     if item is None:
         item = model(slug=slug)
@@ -96,16 +97,16 @@ def _upsert(model, slug: str):
 
 def load_areas() -> dict[str, Area]:
     """Create or update localities and areas; return areas by slug."""
-    for position, row in enumerate(_read("localities.json")):
-        locality = _upsert(Locality, row["slug"])
+    for position, row in enumerate(read_json("localities.json")):
+        locality = upsert(Locality, row["slug"])
         locality.position, locality.lat, locality.lon = position, row["lat"], row["lon"]
         names = {code: {"name": name} for code, name in row["names"].items()}
-        _sync_translations(locality, LocalityTranslation, names, ("name",))
+        sync_translations(locality, LocalityTranslation, names, ("name",))
     db.session.flush()
     by_slug = {loc.slug: loc for loc in db.session.scalars(sa.select(Locality))}
     areas = {}
-    for row in _read("areas.json"):
-        area = _upsert(Area, row["slug"])
+    for row in read_json("areas.json"):
+        area = upsert(Area, row["slug"])
         area.name, area.kind = row["name"], row["kind"]
         area.locality_id = by_slug[row["locality"]].id
         areas[row["slug"]] = area
@@ -123,7 +124,7 @@ def load_places(areas: dict[str, Area]) -> int:
         if row["area"] not in areas:
             raise DemoDataError(f"place {slug}: unknown area {row['area']}")
         _check_point("place", slug, row["lat"], row["lon"])
-        place = _upsert(Place, slug)
+        place = upsert(Place, slug)
         place.category, place.area = row["category"], areas[row["area"]]
         place.lat, place.lon = row["lat"], row["lon"]
         place.opening_hours, place.always_open = parse_hours(row.get("hours"))
@@ -135,7 +136,7 @@ def load_places(areas: dict[str, Area]) -> int:
         if website and not website.startswith("https://"):
             raise DemoDataError(f"place {slug}: website must be an https:// address")
         place.website = website
-        _sync_translations(place, PlaceTranslation, row["i18n"], ("name", "summary", "description"))
+        sync_translations(place, PlaceTranslation, row["i18n"], ("name", "summary", "description"))
         if not place.images:
             place.images.append(
                 PlaceImage(
@@ -156,7 +157,7 @@ def load_places(areas: dict[str, Area]) -> int:
 
 def load_events(areas: dict[str, Area]) -> int:
     """Create or update the bundled events."""
-    rows = _read("events.json")
+    rows = read_json("events.json")
     for row in rows:
         slug = row["slug"]
         start, end = date.fromisoformat(row["start"]), date.fromisoformat(row["end"])
@@ -165,28 +166,31 @@ def load_events(areas: dict[str, Area]) -> int:
         if row["kind"] not in EVENT_KINDS:
             raise DemoDataError(f"event {slug}: unknown kind {row['kind']}")
         _check_point("event", slug, row["lat"], row["lon"])
-        event = _upsert(Event, slug)
+        event = upsert(Event, slug)
         event.kind, event.area = row["kind"], areas[row["area"]]
         event.lat, event.lon = row["lat"], row["lon"]
         event.start_date, event.end_date = start, end
         event.recurrence = row.get("recurrence")
-        _sync_translations(event, EventTranslation, row["i18n"], ("name", "summary", "description"))
+        sync_translations(event, EventTranslation, row["i18n"], ("name", "summary", "description"))
     return len(rows)
 
 
 def load_news(areas: dict[str, Area]) -> int:
     """Create or update the bundled news articles."""
-    rows = _read("news.json")
+    rows = read_json("news.json")
     for row in rows:
-        article = _upsert(NewsArticle, row["slug"])
+        article = upsert(NewsArticle, row["slug"])
         article.published_at = datetime.fromisoformat(row["published"])
         article.area = areas[row["area"]] if row.get("area") else None
-        _sync_translations(article, NewsTranslation, row["i18n"], ("title", "summary", "body"))
+        sync_translations(article, NewsTranslation, row["i18n"], ("title", "summary", "body"))
     return len(rows)
 
 
 def load_demo_content() -> dict[str, int]:
     """Load all demo content in one transaction and return counts."""
+    # The map package builds on the portal's models, so it is imported only when needed.
+    from tourism.map.demo import load_itineraries
+
     try:
         areas = load_areas()
         counts = {
@@ -194,10 +198,10 @@ def load_demo_content() -> dict[str, int]:
             "places": load_places(areas),
             "events": load_events(areas),
             "news": load_news(areas),
+            "itineraries": load_itineraries(),
         }
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    bump_content_version()
     return counts

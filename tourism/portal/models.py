@@ -12,6 +12,19 @@ from tourism.i18n import current_locale, pick_translation
 CATEGORIES = ("sights", "nature", "heritage", "food", "shopping", "activities")
 EVENT_KINDS = ("festival", "culture", "sport", "food", "music", "trade")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The province after the July 2025 merger, with a margin for the coast and Phú Quý island.
+PROVINCE_BOUNDS = {"lat": (10.40, 12.95), "lon": (107.15, 109.00)}
+
+
+# Models whose rows the public pages, maps and API show: a committed change to any of them
+# invalidates cached pages and maps (portal.services listens for it).
+CONTENT_MODELS: set[type] = set()
+
+
+def public_content(model: type) -> type:
+    """Mark a model as public content, so that changing it invalidates caches."""
+    CONTENT_MODELS.add(model)
+    return model
 
 
 class TranslatedMixin:
@@ -39,6 +52,7 @@ class DescribedTranslationMixin:
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+@public_content
 class Locality(TranslatedMixin, db.Model):
     """A place name a tourist knows (Đà Lạt, Mũi Né…) grouping today's wards and communes."""
 
@@ -55,6 +69,7 @@ class Locality(TranslatedMixin, db.Model):
     areas: Mapped[list["Area"]] = relationship(back_populates="locality", order_by="Area.name")
 
 
+@public_content
 class LocalityTranslation(db.Model):
     __table_args__ = (sa.UniqueConstraint("locality_id", "locale"),)
 
@@ -64,6 +79,7 @@ class LocalityTranslation(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
 
 
+@public_content
 class Area(db.Model):
     """A ward, commune or special zone of the province since the July 2025 reorganisation."""
 
@@ -75,6 +91,7 @@ class Area(db.Model):
     locality: Mapped[Locality] = relationship(back_populates="areas", lazy="joined")
 
 
+@public_content
 class Place(TranslatedMixin, db.Model):
     """Something to see or do: a sight, a waterfall, a market, a restaurant."""
 
@@ -114,12 +131,14 @@ class Place(TranslatedMixin, db.Model):
         return self.images[0] if self.images else None
 
 
+@public_content
 class PlaceTranslation(DescribedTranslationMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("place_id", "locale"),)
 
     place_id: Mapped[int] = mapped_column(sa.ForeignKey("place.id", ondelete="CASCADE"), index=True)
 
 
+@public_content
 class PlaceImage(db.Model):
     """A picture of a place, with the credit and licence the page must show."""
 
@@ -131,6 +150,7 @@ class PlaceImage(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
+@public_content
 class Event(TranslatedMixin, db.Model):
     """A festival or event with a date range; yearly ones repeat on the same dates."""
 
@@ -153,12 +173,14 @@ class Event(TranslatedMixin, db.Model):
     )
 
 
+@public_content
 class EventTranslation(DescribedTranslationMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("event_id", "locale"),)
 
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
 
 
+@public_content
 class NewsArticle(TranslatedMixin, db.Model):
     """A news item published by the department."""
 
@@ -177,6 +199,7 @@ class NewsArticle(TranslatedMixin, db.Model):
     )
 
 
+@public_content
 class NewsTranslation(db.Model):
     __tablename__ = "news_translation"
     __table_args__ = (sa.UniqueConstraint("article_id", "locale"),)
@@ -205,6 +228,12 @@ def _refresh_search_text(mapper, connection, target) -> None:
     target.search_text = fold(" ".join(getattr(target, f) or "" for f in fields))
 
 
-for _model in SEARCHABLE_FIELDS:
-    sa.event.listen(_model, "before_insert", _refresh_search_text)
-    sa.event.listen(_model, "before_update", _refresh_search_text)
+def keep_search_text(model, fields: tuple[str, ...]) -> None:
+    """Keep `model.search_text` a folded copy of `fields` on every insert and update."""
+    SEARCHABLE_FIELDS[model] = fields
+    sa.event.listen(model, "before_insert", _refresh_search_text)
+    sa.event.listen(model, "before_update", _refresh_search_text)
+
+
+for _model, _fields in list(SEARCHABLE_FIELDS.items()):
+    keep_search_text(_model, _fields)

@@ -1,17 +1,21 @@
 """Queries and rules of the public portal: listing, nearby, events, search."""
 
 import calendar
+import itertools
 import math
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import Session
 
 from tourism.core.text import fold, highlight, search_terms
 from tourism.extensions import cache, db
 from tourism.i18n import fallback_chain, language_tag
 from tourism.portal.models import (
+    CONTENT_MODELS,
     WEEKDAYS,
     Area,
     Event,
@@ -31,12 +35,39 @@ CONTENT_VERSION_KEY = "content-version"
 
 def content_version() -> int:
     """Return the number that changes whenever public content changes."""
-    return cache.get(CONTENT_VERSION_KEY) or 0
+    version = cache.get(CONTENT_VERSION_KEY)
+    if version is None:
+        # A lost counter (evicted, or a new cache) must not bring back pages cached under an old
+        # number, so it restarts from the clock; `add` lets the first worker win.
+        cache.add(CONTENT_VERSION_KEY, time.time_ns() // 1000, timeout=0)
+        version = cache.get(CONTENT_VERSION_KEY)
+    return version
 
 
 def bump_content_version() -> None:
     """Invalidate every cached page and map that shows public content."""
     cache.set(CONTENT_VERSION_KEY, content_version() + 1, timeout=0)
+
+
+def _note_content_change(session, flush_context, instances) -> None:
+    touched = itertools.chain(session.new, session.dirty, session.deleted)
+    if any(type(item) in CONTENT_MODELS for item in touched):
+        session.info["content_changed"] = True
+
+
+def _bump_after_commit(session) -> None:
+    if session.info.pop("content_changed", False):
+        bump_content_version()
+
+
+def _forget_change(session, *args) -> None:
+    session.info.pop("content_changed", None)
+
+
+# Whoever writes content (demo loader, back office, imports), its commit invalidates the caches.
+sa.event.listen(Session, "before_flush", _note_content_change)
+sa.event.listen(Session, "after_commit", _bump_after_commit)
+sa.event.listen(Session, "after_rollback", _forget_change)
 
 
 # -- areas ----------------------------------------------------------------------------------
@@ -280,10 +311,7 @@ def search(query: str, locale: str, limit_per_kind: int = 30) -> tuple[list[str]
         return terms, results
     chain = fallback_chain(locale)
     for kind, model, translation, owner_column, title_field, body_field in SEARCH_SOURCES:
-        # Every term must appear; LIKE wildcards in the terms are escaped.
-        conditions = [
-            translation.search_text.like("%" + _escape_like(term) + "%", escape="\\") for term in terms
-        ]
+        conditions = _text_conditions(translation, terms)
         featured = getattr(model, "featured_rank", sa.null())
         rows = db.session.execute(
             sa.select(owner_column, model.slug, featured, translation)
@@ -313,6 +341,22 @@ def search(query: str, locale: str, limit_per_kind: int = 30) -> tuple[list[str]
                 )
             )
     return terms, results
+
+
+def ids_matching(translation, owner_column, text: str, locale: str) -> set[int] | None:
+    """Return ids of items whose text in the locale's fallback chain holds every term; None without terms."""
+    terms = search_terms(text)
+    if not terms:
+        return None
+    query = sa.select(owner_column).where(
+        translation.locale.in_(fallback_chain(locale)), *_text_conditions(translation, terms)
+    )
+    return set(db.session.scalars(query))
+
+
+def _text_conditions(translation, terms: list[str]) -> list:
+    # Every term must appear; LIKE wildcards in the terms are escaped.
+    return [translation.search_text.like("%" + _escape_like(term) + "%", escape="\\") for term in terms]
 
 
 def _rank(slug: str, featured: int | None, row, title_field: str, terms: list[str]) -> tuple:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from tourism.core.pages import cached_page, flag_arg, int_arg, local_now
 from tourism.extensions import db
 from tourism.i18n import current_locale
+from tourism.map import services as map_services
 from tourism.portal import services
 from tourism.portal.models import CATEGORIES
 from tourism.portal.weather import current_weather
@@ -66,9 +67,10 @@ def place(slug):
     return render_template(
         "portal/place.html",
         place=place,
-        nearby=services.nearby_places(place.lat, place.lon, exclude_id=place.id),
+        nearby=services.nearby_places(place.lat, place.lon, exclude_id=place.id, **map_services.NEARBY["place"]),
         opening_rows=services.opening_rows(place),
         open_now=services.is_open(place, local_now()),
+        map_bundle=map_services.mini_map("place", place, current_locale()),
     )
 
 
@@ -116,7 +118,8 @@ def event(slug):
         "portal/event.html",
         event=event,
         occurrence=upcoming[0] if upcoming else None,
-        nearby=services.nearby_places(event.lat, event.lon, limit=4),
+        nearby=services.nearby_places(event.lat, event.lon, **map_services.NEARBY["event"]),
+        map_bundle=map_services.mini_map("event", event, current_locale()),
         today=today,
     )
 
