@@ -56,7 +56,6 @@ def test_clusters_and_markers_appear_without_tiles(page):
 def test_popup_speaks_the_page_language_and_links_to_the_place(app, page):
     from tourism.map.services import browser_config
     from tourism.portal.labels import CATEGORY_LABELS
-
     from tourism.portal.models import Place
 
     with app.app_context():
