@@ -21,16 +21,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from bench.portal import CONNECTIONS, DURATION, ROOT, free_port, gunicorn, load, wait_for
+from bench.portal import CONNECTIONS, DURATION, ROOT, WeatherStandIn, free_port, gunicorn, load, wait_for
 
 POINTS = int(os.environ.get("BENCH_POINTS", "5000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRAWN = "document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon').length > 0"
+# A function, not an expression: Playwright would eval() an expression, which our CSP forbids.
+DRAWN = "() => document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon').length > 0"
 
 BARE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bare</title>
@@ -141,12 +144,15 @@ def draw_times(base: str, paths: dict[str, str]) -> dict[str, list[float]]:
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-map-"))
+    # The home page it is compared with carries real weather, as in production.
+    weather = ThreadingHTTPServer(("127.0.0.1", 0), WeatherStandIn)
+    threading.Thread(target=weather.serve_forever, daemon=True).start()
     static = work / "static"
     static.mkdir()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{work / 'tourism.db'}",
-        "WEATHER_URL": "http://127.0.0.1:9",
+        "WEATHER_URL": f"http://127.0.0.1:{weather.server_port}",
         "FLASK_APP": "app",
         "BENCH_STATIC": str(static),
         "RATELIMIT_ENABLED": "false",
@@ -215,6 +221,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
+        weather.shutdown()
         shutil.rmtree(work, ignore_errors=True)
 
 
