@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The test app keeps the default TILE_URL; the fixture blocks tiles too, as when they are offline.
+TILE_PREFIX = "https://tile.openstreetmap.org/"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,6 +49,11 @@ class Page:
         else:
             self.foreign.append(route.request.url)
             route.abort()
+
+    @property
+    def outside(self) -> list[str]:
+        """Requests that left for another origin, besides map tiles (the one allowed exception)."""
+        return [url for url in self.foreign if not url.startswith(TILE_PREFIX)]
 
     def goto(self, path):
         response = self.page.goto(self.base_url + path)

@@ -3,9 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
+from tests.browser.conftest import TILE_PREFIX
+
 pytestmark = pytest.mark.browser
 
-TILE_HOST = "https://tile.openstreetmap.org/"
 DRAWN = ".leaflet-marker-pane .leaflet-marker-icon"
 
 
@@ -29,11 +30,6 @@ def watch_console(page) -> list[str]:
     return problems
 
 
-def only_tiles_left_the_site(page) -> bool:
-    # Tiles are the one allowed outside origin; the fixture blocked them, as when offline.
-    return all(url.startswith(TILE_HOST) for url in page.foreign)
-
-
 def expected(app, locale: str, text):
     from flask_babel import force_locale
 
@@ -48,8 +44,8 @@ def test_clusters_and_markers_appear_without_tiles(page):
     assert page.page.locator(".map-cluster").count() > 0
     assert page.page.locator(".leaflet-tile-loaded").count() == 0  # tiles never arrived…
     assert page.page.locator(DRAWN).count() > 0  # …and the markers are there anyway
-    assert only_tiles_left_the_site(page)
-    assert any(url.startswith(TILE_HOST) for url in page.foreign)
+    assert page.outside == []
+    assert any(url.startswith(TILE_PREFIX) for url in page.foreign)
     assert problems == []
 
 
@@ -81,7 +77,7 @@ def test_popup_speaks_the_page_language_and_links_to_the_place(app, page):
     more.click()
     page.page.wait_for_url("**/ko/places/ho-xuan-huong")
     assert page.page.locator("html").get_attribute("lang") == "ko"
-    assert only_tiles_left_the_site(page)
+    assert page.outside == []
     assert problems == []
 
 
@@ -100,7 +96,7 @@ def test_toggling_a_layer_hides_and_shows_its_markers(page):
     toggle.check()
     nature.first.wait_for()
     assert nature.count() > 0
-    assert only_tiles_left_the_site(page)
+    assert page.outside == []
 
 
 def test_filters_from_the_url_change_the_markers(page):
@@ -120,7 +116,7 @@ def test_place_page_mini_map_and_itinerary_route(page):
     page.page.locator(".map-pin--numbered").first.wait_for()
     assert page.page.locator("path.map-route").count() == 1
     assert page.page.locator(".map-pin--numbered").count() == page.page.locator(".itinerary-stops > li").count()
-    assert only_tiles_left_the_site(page)
+    assert page.outside == []
     assert problems == []
 
 

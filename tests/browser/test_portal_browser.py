@@ -20,7 +20,7 @@ def test_korean_home_renders_and_switcher_keeps_the_page(page):
     assert page.page.url.endswith("/en/places/ho-xuan-huong")
     assert page.page.locator("html").get_attribute("lang") == "en"
     assert "Xuan Huong" in page.page.locator("h1").inner_text()
-    assert page.foreign == []
+    assert page.outside == []
 
 
 def test_home_in_korean_loads_nothing_from_other_origins(page):
@@ -29,7 +29,7 @@ def test_home_in_korean_loads_nothing_from_other_origins(page):
     # Bootstrap's stylesheet really applied: the navbar is a flex container.
     assert page.page.eval_on_selector(".navbar", "el => getComputedStyle(el).display") == "flex"
     assert page.page.locator(".place-card").count() >= 3
-    assert page.foreign == []
+    assert page.outside == []
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_no_serious_accessibility_violations(page, path):
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
-    assert page.foreign == []
+    assert page.outside == []
 
 
 def test_sign_in_and_out_at_phone_width(page):
@@ -71,4 +71,4 @@ def test_sign_in_and_out_at_phone_width(page):
     # Signed out: the account page asks for sign-in again.
     page.goto("/vi/account/")
     assert "/vi/account/sign-in" in page.page.url
-    assert blocked == [] and page.foreign == []
+    assert blocked == [] and page.outside == []
