@@ -162,6 +162,24 @@ def test_page_is_translated_and_popups_get_their_labels(client):
     assert config["text"]["open"] and config["text"]["open"] != "Open page"
 
 
+def test_language_links_keep_every_filter(client):
+    html = client.get("/en/map?category=nature&category=food&step_free=1").get_data(as_text=True)
+    alternate = re.search(r'<link rel="alternate" hreflang="ko" href="([^"]+)"', html).group(1)
+    assert "/ko/map?" in alternate
+    assert "category=nature" in alternate and "category=food" in alternate and "step_free=1" in alternate
+    # The list of places behind the map keeps what the places page can filter by.
+    assert 'href="/en/places/?area=' not in html
+    single = client.get("/en/map?category=nature&area=da-lat&step_free=1").get_data(as_text=True)
+    link = re.search(r'<a href="(/en/places/\?[^"]+)">Show these places as a list', single).group(1)
+    assert "category=nature" in link and "area=da-lat" in link and "step_free=1" in link
+
+
+def test_path_values_win_over_query_parameters_in_language_links(client):
+    html = client.get("/en/places/ho-xuan-huong?slug=elsewhere").get_data(as_text=True)
+    alternate = re.search(r'<link rel="alternate" hreflang="ko" href="([^"]+)"', html).group(1)
+    assert "/ko/places/ho-xuan-huong" in alternate
+
+
 def test_names_fall_back_with_their_language(client, db):
     # A place without a Korean name shows its English one, tagged as English.
     missing = db.session.scalar(

@@ -70,7 +70,8 @@ def localized_url(code: str, external: bool = False) -> str:
     endpoint = request.endpoint
     if not endpoint or not current_app.url_map.is_endpoint_expecting(endpoint, "locale"):
         return url_for("portal.home", locale=code, _external=external)
-    values = {**(request.view_args or {}), **request.args.to_dict(), "locale": code}
+    # Repeated parameters (?category=a&category=b) stay repeated; the path's own values win.
+    values = {**request.args.to_dict(flat=False), **(request.view_args or {}), "locale": code}
     return url_for(endpoint, _external=external, **values)
 
 

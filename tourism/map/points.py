@@ -112,7 +112,6 @@ class Point:
     name_lang: str  # BCP 47 tag of the language the name is written in (it may have fallen back)
     image: str | None = None  # path under static/
     step_free: bool = False
-    area: str = ""
     starts: date | None = None
     ends: date | None = None
 
@@ -135,7 +134,7 @@ def place_points(filters: MapFilters, area_ids, locale: str, now: datetime | Non
     """Return the places that pass the filters, with their name in the visitor's language."""
     query = sa.select(
         Place.id, Place.slug, Place.category, Place.lat, Place.lon, Place.step_free,
-        Place.opening_hours, Place.always_open, Place.area_id,
+        Place.opening_hours, Place.always_open,
     ).order_by(Place.id)
     if filters.layers:
         query = query.where(Place.category.in_(filters.layers))
@@ -159,7 +158,7 @@ def place_points(filters: MapFilters, area_ids, locale: str, now: datetime | Non
             kind="place", id=row.id, slug=row.slug, layer=row.category, lat=row.lat, lon=row.lon,
             name=names.get(row.id, (row.slug, locale))[0],
             name_lang=language_tag(names.get(row.id, (row.slug, locale))[1]),
-            image=images.get(row.id), step_free=row.step_free, area=str(row.area_id),
+            image=images.get(row.id), step_free=row.step_free,
         )
         for row in rows
     ]
@@ -189,7 +188,7 @@ def event_points(filters: MapFilters, area_ids, locale: str, today: date) -> lis
             Point(
                 kind="event", id=event.id, slug=event.slug, layer=EVENTS_LAYER, lat=event.lat, lon=event.lon,
                 name=localized.name, name_lang=localized.lang("name"),
-                starts=occurrences[0].start, ends=occurrences[0].end, area=str(event.area_id),
+                starts=occurrences[0].start, ends=occurrences[0].end,
             )
         )
     return found
