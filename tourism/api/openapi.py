@@ -1,6 +1,7 @@
 """The OpenAPI 3 document of /api/v1, which clients and the tests read."""
 
 from tourism.i18n import LOCALES
+from tourism.map.points import BBOX_PATTERN
 from tourism.portal.models import CATEGORIES
 
 ERROR = {
@@ -93,7 +94,7 @@ def document() -> dict:
                             "name": "bbox",
                             "in": "query",
                             "description": "Only inside west,south,east,north, in degrees (WGS 84).",
-                            "schema": {"type": "string", "example": "108.3,11.8,108.6,12.1"},
+                            "schema": {"type": "string", "pattern": BBOX_PATTERN, "example": "108.3,11.8,108.6,12.1"},
                         },
                         {
                             "name": "lang",

@@ -1,6 +1,6 @@
 """What the maps show: places and this week's events as points, chosen by the visitor's filters."""
 
-import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,6 +24,9 @@ EVENTS_LAYER = "events"
 LAYERS = (*CATEGORIES, EVENTS_LAYER)
 EVENT_DAYS = 7
 TEXT_FILTER_LENGTH = 200
+# Four plain decimal numbers, as the OpenAPI document states it; no exponents, spaces or signs but -.
+NUMBER = r"-?[0-9]{1,3}(?:\.[0-9]{1,10})?"
+BBOX_PATTERN = rf"^{NUMBER}(?:,{NUMBER}){{3}}$"
 
 
 class BadFilter(ValueError):
@@ -82,15 +85,9 @@ def parse_layers(values: list[str]) -> tuple[str, ...]:
 
 def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     """Parse `west,south,east,north` in degrees, refusing malformed, reversed or impossible boxes."""
-    parts = raw.split(",")
-    if len(parts) != 4 or len(raw) > 200:
+    if not re.fullmatch(BBOX_PATTERN, raw):
         raise BadFilter("bbox", "malformed")
-    try:
-        west, south, east, north = (float(part) for part in parts)
-    except ValueError:
-        raise BadFilter("bbox", "malformed") from None
-    if not all(math.isfinite(value) for value in (west, south, east, north)):
-        raise BadFilter("bbox", "malformed")
+    west, south, east, north = (float(part) for part in raw.split(","))
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
         raise BadFilter("bbox", "out_of_range")
     if west > east or south > north:
