@@ -284,6 +284,16 @@ def test_build_is_deterministic_so_page_and_script_agree(app, ctx):
     assert 'id="map_0"' in one.html
 
 
+def test_page_element_is_the_one_folium_renders(app, ctx):
+    fmap = services.build_map(
+        [services.Layer("nature", "Nature", points(MapFilters(layers=("nature",)), "en", LOCAL))],
+        tiles=services.tiles(), config=services.browser_config("en"), heat=[(11.9, 108.4, 1.0)],
+    )
+    bundle = services.render(fmap)
+    folium_html = " ".join(fmap.get_root().html.render().split())
+    assert folium_html == str(bundle.html).replace("></div>", " ></div>")
+
+
 def test_heat_layer_draws_weighted_points_with_local_plugin(app, ctx):
     bundle = services.render(services.build_map(
         [], tiles=services.tiles(), config=services.browser_config("en"),
