@@ -123,12 +123,13 @@ def build_map(
     images: list[str] = []
     config = {**config, "images": images}
     fmap = _base_map(tiles, config)
-    bounds = []
-    for layer in layers:
-        if not layer.points:
-            continue
+    shown = [layer for layer in layers if layer.points]
+    coordinates = [(p.lat, p.lon) for layer in shown for p in layer.points]
+    coordinates += [(lat, lon) for lat, lon, _ in heat or []]
+    # The view is set before the clusters arrive, so they are laid out once, at the final zoom.
+    fmap.fit_bounds(_bounds(coordinates) if coordinates else PROVINCE_VIEW, max_zoom=15)
+    for layer in shown:
         rows = [point_row(p, images, config["lang"], details.get((p.kind, p.id))) for p in layer.points]
-        bounds += [(row[0], row[1]) for row in rows]
         FastMarkerCluster(
             rows,
             callback=f"function (row) {{ return TourismMap.marker({json.dumps(layer.key)}, row); }}",
@@ -139,9 +140,7 @@ def build_map(
         ).add_to(fmap)
     if heat:
         HeatMap(heat, name=str(escape(heat_label)), radius=25, min_opacity=0.3).add_to(fmap)
-        bounds += [(lat, lon) for lat, lon, _ in heat]
     folium.LayerControl(collapsed=True).add_to(fmap)
-    fmap.fit_bounds(_bounds(bounds) if bounds else PROVINCE_VIEW, max_zoom=15)
     return fmap
 
 
