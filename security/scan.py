@@ -68,7 +68,7 @@ WAPITI_OPTIONS = [
     # parameter, 13 with two, 1 with four): one place-list filter value exercises the same code as the next.
     "--scan-force", "sneaky",
     # Bounds: crawling, then each module; the summary says when a bound cut a scan short.
-    "--max-scan-time", "120", "--max-attack-time", "180", "--tasks", "4", "--timeout", "15",
+    "--max-scan-time", "120", "--max-attack-time", "360", "--tasks", "4", "--timeout", "15",
     "--flush-session", "--no-bugreport", "--verbose", "1",
     # Flask-WTF's signed CSRF token: a tampered one is refused before any view code runs.
     "--skip", "csrf_token",
