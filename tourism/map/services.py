@@ -120,6 +120,7 @@ def build_map(
 ) -> folium.Map:
     """Build the main map: one clustered, toggleable layer per non-empty group, fitted to its points."""
     details = details or {}
+    # Filled while the rows are made, and rendered into the Setup call after that.
     images: list[str] = []
     config = {**config, "images": images}
     fmap = _base_map(tiles, config)
