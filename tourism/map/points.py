@@ -11,7 +11,6 @@ from tourism.i18n import fallback_chain, language_tag
 from tourism.portal import services as portal
 from tourism.portal.models import (
     CATEGORIES,
-    PROVINCE_BOUNDS,
     Event,
     EventTranslation,
     Place,
@@ -234,10 +233,3 @@ def _chunks(ids: list[int], size: int = 900):
     # SQLite refuses more than a few thousand bound parameters in one statement.
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
-
-
-def inside_province(lat: float, lon: float) -> bool:
-    """Say whether a coordinate lies within the province's bounds."""
-    (lat_min, lat_max), (lon_min, lon_max) = PROVINCE_BOUNDS["lat"], PROVINCE_BOUNDS["lon"]
-    return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
-
