@@ -369,3 +369,29 @@ def test_end_another_device_session(app, db):
     laptop.post(f"/en/account/sessions/{phone_session.id}/end", data={"csrf_token": token})
     assert phone.get("/en/account/").status_code == 302
     assert laptop.get("/en/account/").status_code == 200
+
+
+def test_a_busy_database_costs_the_activity_write_not_the_request(app, client, db, monkeypatch):
+    from datetime import timedelta
+
+    sign_in_response = sign_in(client, ROLE_EMAILS["tourist"])
+    assert sign_in_response.status_code == 302
+    record = db.session.scalar(sa.select(AccountSession).order_by(AccountSession.id.desc()).limit(1))
+    record.last_seen_at = record.last_seen_at - timedelta(minutes=5)
+    db.session.commit()
+    before = record.last_seen_at
+    real_commit = db.session.commit
+    refused = []
+
+    def locked():
+        # What SQLite answers when another worker writes while this read turns into a write.
+        refused.append(1)
+        raise sa.exc.OperationalError("UPDATE account_session", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(db.session, "commit", locked)
+    response = client.get("/en/account/")
+    monkeypatch.setattr(db.session, "commit", real_commit)
+    assert refused  # the activity write was attempted and refused…
+    assert response.status_code == 200  # …and the visitor is still served, signed in
+    db.session.expire_all()
+    assert db.session.get(AccountSession, record.id).last_seen_at == before

@@ -103,15 +103,26 @@ def load_user(token: str) -> User | None:
     if reason:
         record.ended_at = now
         record.end_reason = reason
-        db.session.commit()
+        _commit_bookkeeping()  # if it is lost, the next request ends the session again
         _forget_cookie()
         return None
     if now - record.last_seen_at > TOUCH_INTERVAL:
         record.last_seen_at = now
-        db.session.commit()
+        _commit_bookkeeping()
     g.account_session = record
     record.user.session_token = token
     return record.user
+
+
+def _commit_bookkeeping() -> None:
+    """Commit a session's own bookkeeping; a busy database costs the write, never the request."""
+    try:
+        db.session.commit()
+    except sa.exc.OperationalError as error:
+        # SQLite refuses a read transaction that turns into a write while another worker writes
+        # (a stale WAL snapshot), without waiting; the next request tries again.
+        db.session.rollback()
+        current_app.logger.warning("session bookkeeping not saved: %s", error.orig)
 
 
 def _forget_cookie() -> None:
