@@ -42,6 +42,7 @@ def settings_for(database_url: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "DATA_KEY": "test-data-key-0123456789abcdef0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "CACHE_TYPE": "SimpleCache",
         "CACHE_REDIS_URL": None,
@@ -207,3 +208,43 @@ def sign_in_as(client):
         return client
 
     return _sign_in
+
+
+# -- lodging ---------------------------------------------------------------------------------
+
+def guest(**overrides) -> dict:
+    """A valid guest as the API and the services take it; override any field."""
+    data = {
+        "full_name": "Kim Min-ji",
+        "birth_date": "1990-05-01",
+        "sex": "F",
+        "nationality": "KR",
+        "residence_country": "KR",
+        "document_type": "passport",
+        "document_number": "M12345678",
+        "purpose": "leisure",
+    }
+    data.update(overrides)
+    return data
+
+
+def vietnamese_guest(number: str = "079190001234", **overrides) -> dict:
+    """A valid Vietnamese guest with a citizen ID."""
+    return guest(full_name="Nguyễn Văn An", sex="M", nationality="VN", residence_country="VN",
+                 document_type="national_id", document_number=number, **overrides)
+
+
+@pytest.fixture
+def establishment(app):
+    """Đồi Thông Homestay: approved, six rooms, the demo staff and manager belong to it."""
+    from tourism.lodging.models import Establishment
+
+    return db.session.scalar(sa.select(Establishment).where(Establishment.slug == "doi-thong-homestay"))
+
+
+@pytest.fixture
+def other_establishment(app):
+    """Mũi Né Sea Breeze Resort: another establishment, whose data the demo staff must never see."""
+    from tourism.lodging.models import Establishment
+
+    return db.session.scalar(sa.select(Establishment).where(Establishment.slug == "mui-ne-sea-breeze-resort"))

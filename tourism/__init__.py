@@ -57,6 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     from tourism.api import bp as api_bp
     from tourism.backoffice import bp as backoffice_bp
     from tourism.core.views import bp as core_bp
+    from tourism.lodging.views import bp as lodging_bp
+    from tourism.lodging.views import directory_bp
     from tourism.map import bp as map_bp
     from tourism.map.assets import bp as vendor_bp
     from tourism.portal import bp as portal_bp
@@ -68,6 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(backoffice_bp)
+    app.register_blueprint(lodging_bp)
+    app.register_blueprint(directory_bp)
 
     from tourism import cli
 

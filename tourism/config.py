@@ -38,6 +38,8 @@ def _check_production_secrets(env) -> None:
         )
     if not env.get("DATA_KEY"):
         raise ConfigurationError("DATA_KEY must be set in production")
+    if len(env["DATA_KEY"]) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(f"DATA_KEY is too short; use at least {MIN_SECRET_LENGTH} random characters")
 
 
 def normalise_database_url(url: str) -> str:
@@ -70,6 +72,8 @@ def from_environment(instance_path: Path, environ=None) -> dict:
     settings = {
         "PRODUCTION": production,
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
+        # Encrypts guests' document numbers; a laptop gets a random one kept in instance/.
+        "DATA_KEY": env.get("DATA_KEY") or _instance_secret(instance_path, "data_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
@@ -125,5 +129,13 @@ def from_environment(instance_path: Path, environ=None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Lâm Đồng Tourism <no-reply@localhost>"),
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        # Lodging: personal fields of stays that ended longer ago than this are purged.
+        "RETENTION_DAYS": int(env.get("RETENTION_DAYS", str(3 * 365))),
+        # The police residence-declaration endpoint; unset means declarations wait in the outbox.
+        "DECLARATION_URL": env.get("DECLARATION_URL", "").rstrip("/"),
+        "DECLARATION_TOKEN": env.get("DECLARATION_TOKEN", ""),
+        "DECLARATION_TIMEOUT": float(env.get("DECLARATION_TIMEOUT", "10")),
+        "DECLARATION_MAX_ATTEMPTS": int(env.get("DECLARATION_MAX_ATTEMPTS", "8")),
+        "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "200000")),
     }
     return settings

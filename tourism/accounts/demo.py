@@ -1,18 +1,10 @@
 """Demo establishments and one demo account per role, for local use only."""
 
-import sqlalchemy as sa
-
 from tourism.accounts import services
-from tourism.extensions import db
-from tourism.lodging.models import Establishment
+from tourism.lodging.demo import load_demo_establishments
 
 # Published in the README: never load these where the site is reachable by others.
 DEMO_PASSWORD = "lamdong-demo-2026"  # noqa: S105 - a documented demo password
-
-DEMO_ESTABLISHMENTS = (
-    ("doi-thong-homestay", "Đồi Thông Homestay"),
-    ("mui-ne-sea-breeze-resort", "Mũi Né Sea Breeze Resort"),
-)
 
 DEMO_ACCOUNTS = (
     # email, role, display name, establishment, locale
@@ -26,12 +18,7 @@ DEMO_ACCOUNTS = (
 
 def load_demo_accounts() -> dict[str, int]:
     """Create the demo establishments and accounts that are missing; return how many were added."""
-    added = {"establishments": 0, "accounts": 0}
-    for slug, name in DEMO_ESTABLISHMENTS:
-        if db.session.scalar(sa.select(Establishment.id).where(Establishment.slug == slug)) is None:
-            db.session.add(Establishment(slug=slug, name=name))
-            added["establishments"] += 1
-    db.session.commit()
+    added = {"establishments": load_demo_establishments(), "accounts": 0}
     for email, role, name, establishment, locale in DEMO_ACCOUNTS:
         if services.find_by_email(email) is None:
             services.create_user(

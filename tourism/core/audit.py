@@ -26,6 +26,13 @@ ACTIONS = (
     "account_disabled",
     "account_enabled",
     "guest_viewed",
+    "establishment_registered",
+    "establishment_status_changed",
+    "api_token_created",
+    "api_token_revoked",
+    "stays_imported",
+    "report_submitted",
+    "personal_data_purged",
 )
 
 

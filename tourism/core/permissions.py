@@ -13,6 +13,9 @@ EVERYONE = frozenset({ANONYMOUS, *ROLES})
 SIGNED_IN = frozenset(ROLES)
 DEPARTMENT = frozenset({"officer", "admin"})
 ADMIN = frozenset({"admin"})
+# An establishment's own people; which establishment is checked in the lodging services.
+ESTABLISHMENT = frozenset(ESTABLISHMENT_ROLES)
+MANAGER = frozenset({"lodging_manager"})
 
 # Every endpoint is listed; an endpoint missing here is refused to everyone (and fails a test).
 # Object-level rules (an establishment's own guests, say) live in the services on top of this.
@@ -57,6 +60,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "backoffice.user": ADMIN,
     "backoffice.audit_log": ADMIN,
     "backoffice.outbox": ADMIN,
+    # -- lodging: front desk, rooms and register (desk_views) --
+    # -- lodging: establishment registration and profile, directory, licensing (profile_views, directory_views) --
+    # -- lodging: imports (import_views) --
+    # -- lodging: API tokens (token_views) and the hotels' API, which checks its own bearer tokens --
+    # -- lodging: declarations and monthly reports (declaration_views, report_views) --
 }
 
 

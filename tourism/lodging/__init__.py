@@ -1,1 +1,2 @@
-"""Lodging: establishments and, later, their rooms, stays and guests."""
+"""Lodging: establishments, rooms, stays and guests, the front desk, imports, the API's services,
+police declarations and monthly reports. `lodging.views` holds the blueprints."""
