@@ -101,3 +101,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(translate_group)
     app.cli.add_command(users_group)
+    from tourism.lodging.cli import lodging_group
+
+    app.cli.add_command(lodging_group)
