@@ -36,11 +36,15 @@ def demo_data_command(if_empty: bool):
         click.echo("The database already has content; demo data not loaded.")
         return
     counts = load_demo_content()
+    # Demo establishments are content (the lodging directory and map), loaded even in production.
+    from tourism.lodging.demo import load_demo_establishments
+
+    counts["establishments"] = load_demo_establishments()
     if current_app.config["PRODUCTION"]:
         # Their password is published in the README.
         click.echo("Production mode: demo accounts not created.")
     else:
-        counts.update(load_demo_accounts())
+        counts["accounts"] = load_demo_accounts()["accounts"]
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
 
 

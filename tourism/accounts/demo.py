@@ -18,6 +18,7 @@ DEMO_ACCOUNTS = (
 
 def load_demo_accounts() -> dict[str, int]:
     """Create the demo establishments and accounts that are missing; return how many were added."""
+    # Lodging accounts belong to the demo establishments, so those come first.
     added = {"establishments": load_demo_establishments(), "accounts": 0}
     for email, role, name, establishment, locale in DEMO_ACCOUNTS:
         if services.find_by_email(email) is None:
