@@ -56,6 +56,7 @@ WAPITI_PASSES = [
     (None, "/en/"),
     ("admin", "/en/backoffice/"),
     ("tourist", "/en/account/"),
+    ("lodging_manager", "/en/lodging/"),
 ]
 # Pages that would end the scan's own session or account (wildcards after the server's address).
 WAPITI_EXCLUDED = ["/*/account/sign-out*", "/*/account/sessions/*", "/*/account/delete*"]
@@ -78,7 +79,9 @@ WAPITI_OPTIONS = [
 WAPITI_SECONDS = 900
 
 SIGNIN_PATH = "/en/account/sign-in"
-ROLES = ("tourist", "officer", "admin")  # the roles the scan can sign in as (no establishment needed)
+# The roles the scan can sign in as; lodging roles belong to a demo establishment (demo-data loads it).
+ROLES = ("tourist", "officer", "admin", "lodging_manager")
+ESTABLISHMENT = {"lodging_manager": "doi-thong-homestay"}
 
 # Scanners talk to 127.0.0.1 only: no proxy, and no terminal escapes in the captured output.
 SCANNER_ENV = {**os.environ, "NO_PROXY": "*", "no_proxy": "*", "TERM": "dumb"}
@@ -335,6 +338,8 @@ def create_accounts(env: dict) -> tuple[dict[str, str], dict[str, str]]:
         password = secrets.token_urlsafe(24)
         command = [APP_BIN / "flask", "--app", "app", "users", "create", "--email", account_email(role),
                    "--role", role, "--locale", "en"]
+        if role in ESTABLISHMENT:
+            command += ["--establishment", ESTABLISHMENT[role]]
         done = subprocess.run(command, cwd=ROOT, env={**env, "USER_PASSWORD": password},
                               capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if done.returncode:
