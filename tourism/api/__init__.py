@@ -3,3 +3,5 @@
 from tourism.api.views import bp
 
 __all__ = ["bp"]
+
+from tourism.api import lodging  # noqa: F401  (adds the hotels' routes to bp)

@@ -1,6 +1,7 @@
 """The OpenAPI 3 document of /api/v1, which clients and the tests read."""
 
 from tourism.i18n import LOCALES
+from tourism.lodging.models import DOCUMENT_TYPES, PURPOSES, ROOM_TYPES, SEXES, STAY_STATUSES
 from tourism.map.points import BBOX_PATTERN
 from tourism.portal.models import CATEGORIES
 
@@ -63,6 +64,179 @@ PLACE_FEATURE = {
 
 JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
+# -- the hotels' API (tourism.api.lodging) ---------------------------------------------------
+
+GUEST_FIELDS = {
+    "full_name": {"type": "string", "maxLength": 200, "example": "Kim Min-ji"},
+    "birth_date": {"type": "string", "format": "date", "example": "1990-05-01"},
+    "sex": {"type": "string", "enum": list(SEXES)},
+    "nationality": {"type": "string", "minLength": 2, "maxLength": 2, "example": "KR",
+                    "description": "ISO 3166-1 alpha-2 code."},
+    "residence_country": {"type": "string", "minLength": 2, "maxLength": 2, "example": "KR",
+                          "description": "ISO 3166-1 alpha-2 code; the nationality when left out."},
+    "document_type": {"type": "string", "enum": list(DOCUMENT_TYPES)},
+    "purpose": {"type": "string", "enum": list(PURPOSES), "default": "leisure"},
+}
+
+GUEST_INPUT = {
+    "type": "object",
+    "required": ["full_name", "birth_date", "sex", "nationality", "document_type", "document_number"],
+    "properties": {
+        **GUEST_FIELDS,
+        "document_number": {
+            "type": "string", "maxLength": 40, "example": "M12345678",
+            "description": "A Vietnamese citizen ID has 12 digits; a passport 5 to 12 letters and digits.",
+        },
+    },
+}
+
+GUEST_OUTPUT = {
+    "type": "object",
+    "required": ["full_name", "birth_date", "sex", "nationality", "residence_country", "document_type",
+                 "document_number", "purpose"],
+    "properties": {
+        **GUEST_FIELDS,
+        "full_name": {"type": "string", "nullable": True, "description": "null once purged."},
+        "birth_date": {"type": "string", "format": "date", "nullable": True, "description": "null once purged."},
+        "document_number": {
+            "type": "string", "nullable": True, "example": "•••••678",
+            "description": "Masked: only the last three characters; never the full number. null once purged.",
+        },
+    },
+}
+
+STAY_INPUT = {
+    "type": "object",
+    "required": ["room", "check_in", "check_out", "guests"],
+    "properties": {
+        "room": {"type": "string", "minLength": 1, "maxLength": 20, "example": "101",
+                 "description": "The room's number in the establishment."},
+        "check_in": {"type": "string", "format": "date", "description": "Arrival; no later than tomorrow."},
+        "check_out": {"type": "string", "format": "date",
+                      "description": "Planned departure, on or after check_in (the same day is a same-day stay)."},
+        "guests": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/GuestInput"}},
+        "group_name": {"type": "string", "maxLength": 120, "description": "For a tour group."},
+    },
+}
+
+STAY = {
+    "type": "object",
+    "required": ["id", "room", "check_in", "check_out", "status", "same_day", "nights", "group_name", "guests"],
+    "properties": {
+        "id": {"type": "integer"},
+        "room": {"type": "string"},
+        "check_in": {"type": "string", "format": "date"},
+        "check_out": {"type": "string", "format": "date"},
+        "status": {"type": "string", "enum": list(STAY_STATUSES)},
+        "same_day": {"type": "boolean"},
+        "nights": {"type": "integer", "minimum": 0},
+        "group_name": {"type": "string"},
+        "guests": {"type": "array", "items": {"$ref": "#/components/schemas/GuestOutput"}},
+    },
+}
+
+ROOM = {
+    "type": "object",
+    "required": ["number", "type", "capacity", "bed_places", "status"],
+    "properties": {
+        "number": {"type": "string"},
+        "type": {"type": "string", "enum": list(ROOM_TYPES)},
+        "capacity": {"type": "integer", "minimum": 1},
+        "bed_places": {"type": "integer", "minimum": 0},
+        "status": {"type": "string", "enum": ["available", "occupied", "out_of_service", "inactive"],
+                   "description": "Today's: occupied when a guest sleeps there tonight."},
+    },
+}
+
+STAY_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Stay"}}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: the same key with the same body gets the first answer again "
+    "(with `Idempotent-Replayed: true`); with another body, 422; while the first is still running, 409. "
+    "Keys are per establishment.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+}
+STAY_ID = {"name": "stay_id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+BEARER = [{"bearerAuth": []}]
+
+
+def _errors(*statuses: int) -> dict:
+    descriptions = {
+        400: "The body is not a JSON object, or a header is malformed.",
+        401: "No token, or an unknown or revoked one.",
+        404: "No such stay in this establishment.",
+        409: "The room is full, closed or out of service, the guest is already staying, "
+        "or a request with this Idempotency-Key is still running.",
+        422: "A field is not valid (see `fields`), or the Idempotency-Key was used for another request.",
+        429: "Too many requests; see Retry-After.",
+    }
+    return {str(status): {"description": descriptions[status], "content": JSON_ERROR} for status in statuses}
+
+
+REPLAYED = {"Idempotent-Replayed": {"description": "Present, `true`, on a replayed answer.",
+                                    "schema": {"type": "string", "enum": ["true"]}}}
+
+LODGING_PATHS = {
+    "/stays": {
+        "post": {
+            "operationId": "createStay",
+            "summary": "Check guests into a room",
+            "security": BEARER,
+            "parameters": [IDEMPOTENCY_KEY],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/StayInput"}}}},
+            "responses": {
+                "201": {"description": "Checked in.", "content": STAY_JSON, "headers": {
+                    "Location": {"description": "The stay's address.", "schema": {"type": "string"}}, **REPLAYED}},
+                **_errors(400, 401, 409, 422, 429),
+            },
+        }
+    },
+    "/stays/{stay_id}": {
+        "get": {
+            "operationId": "getStay",
+            "summary": "One of the establishment's stays",
+            "security": BEARER,
+            "parameters": [STAY_ID],
+            "responses": {"200": {"description": "The stay.", "content": STAY_JSON}, **_errors(401, 404, 429)},
+        }
+    },
+    "/stays/{stay_id}/checkout": {
+        "post": {
+            "operationId": "checkOutStay",
+            "summary": "Check a stay out today, or on check_out; an early departure frees the room",
+            "security": BEARER,
+            "parameters": [STAY_ID, IDEMPOTENCY_KEY],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {"check_out": {"type": "string", "format": "date",
+                                             "description": "The departure day; today when left out."}},
+            }}}},
+            "responses": {
+                "200": {"description": "Checked out.", "content": STAY_JSON, "headers": REPLAYED},
+                **_errors(400, 401, 404, 409, 422, 429),
+            },
+        }
+    },
+    "/rooms": {
+        "get": {
+            "operationId": "listRooms",
+            "summary": "The establishment's rooms and their status today",
+            "security": BEARER,
+            "responses": {
+                "200": {"description": "Every room, in use or not.", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["rooms"],
+                    "properties": {"rooms": {"type": "array", "items": {"$ref": "#/components/schemas/Room"}}},
+                }}}},
+                **_errors(401, 429),
+            },
+        }
+    },
+}
+
 
 def document() -> dict:
     """Return the OpenAPI document."""
@@ -71,7 +245,9 @@ def document() -> dict:
         "info": {
             "title": "Lâm Đồng tourism API",
             "version": "1",
-            "description": "Open data of the Lâm Đồng tourism portal. Errors are JSON "
+            "description": "Open data of the Lâm Đồng tourism portal, and the API through which "
+            "establishments' property-management software checks guests in and out (with a bearer "
+            "token a manager creates). Errors are JSON "
             '`{"error": {"code", "message", "fields"}}` with a 4xx status.',
             "license": {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
         },
@@ -125,10 +301,21 @@ def document() -> dict:
                     "responses": {"200": {"description": "OpenAPI 3 document", "content": {"application/json": {}}}},
                 }
             },
+            **LODGING_PATHS,
         },
         "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "An establishment's API token, from its manager or "
+                               "`flask lodging token --establishment SLUG`."},
+            },
             "schemas": {
                 "Error": ERROR,
+                "GuestInput": GUEST_INPUT,
+                "GuestOutput": GUEST_OUTPUT,
+                "StayInput": STAY_INPUT,
+                "Stay": STAY,
+                "Room": ROOM,
                 "PlaceFeature": PLACE_FEATURE,
                 "PlaceCollection": {
                     "type": "object",

@@ -1,0 +1,103 @@
+"""API tokens of an establishment's software: made, shown once, kept as a SHA-256 hash, revoked."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tourism.core import audit
+from tourism.core.database import utcnow
+from tourism.extensions import db
+from tourism.lodging.errors import NotFound
+from tourism.lodging.models import ApiToken, Establishment
+
+# Recognisable in logs and by secret scanners; the rest is 256 random bits.
+TOKEN_PREFIX = "ldg_"  # noqa: S105  (a label, not a secret)
+PREFIX_LENGTH = 12
+# last_used_at is a hint for managers, not an audit trail: one write a minute per token is enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """Who an authenticated API request comes from."""
+
+    token_id: int
+    establishment_id: int
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def create_token(establishment: Establishment, name: str = "", actor=None) -> tuple[ApiToken, str]:
+    """Make a new token for an establishment; return the row and the token, which is never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        establishment_id=establishment.id,
+        name=" ".join((name or "").split())[:80],
+        token_hash=hash_token(token),
+        prefix=token[:PREFIX_LENGTH],
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record("api_token_created", actor=actor, target=row,
+                 details={"establishment_id": establishment.id, "prefix": row.prefix, "name": row.name})
+    db.session.commit()
+    return row, token
+
+
+def list_tokens(establishment_id: int) -> list[ApiToken]:
+    """Return an establishment's tokens, newest first, revoked ones included."""
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.establishment_id == establishment_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ))
+
+
+def revoke_token(establishment_id: int, token_id, actor=None) -> ApiToken:
+    """Revoke one of the establishment's tokens; another establishment's id is not found."""
+    try:
+        token_id = int(token_id)
+    except (TypeError, ValueError):
+        token_id = 0
+    row = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.establishment_id == establishment_id)
+    )
+    if row is None:
+        raise NotFound("No such token.", code="unknown_token")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("api_token_revoked", actor=actor, target=row,
+                     details={"establishment_id": establishment_id, "prefix": row.prefix})
+        db.session.commit()
+    return row
+
+
+def authenticate(token: str | None) -> Bearer | None:
+    """Return who a bearer token belongs to, noting its use; None when unknown or revoked.
+
+    Ends with a commit, so that the caller's next statement starts a fresh transaction (SQLite
+    must take its write lock at the start of one; see services.lock_establishment).
+    """
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None:
+        db.session.commit()
+        return None
+    now = utcnow()
+    bearer, last_used = Bearer(row.id, row.establishment_id), row.last_used_at
+    db.session.commit()
+    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+        table = ApiToken.__table__
+        db.session.execute(sa.update(table).where(table.c.id == bearer.token_id).values(last_used_at=now))
+        db.session.commit()
+    return bearer
