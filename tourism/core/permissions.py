@@ -64,6 +64,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # -- lodging: establishment registration and profile, directory, licensing (profile_views, directory_views) --
     # -- lodging: imports (import_views) --
     # -- lodging: API tokens (token_views) and the hotels' API, which checks its own bearer tokens --
+    "lodging.tokens_list": MANAGER,
+    "lodging.tokens_create": MANAGER,
+    "lodging.tokens_revoke": MANAGER,
+    "api.lodging_create_stay": EVERYONE,
+    "api.lodging_stay": EVERYONE,
+    "api.lodging_check_out": EVERYONE,
+    "api.lodging_rooms": EVERYONE,
     # -- lodging: declarations and monthly reports (declaration_views, report_views) --
 }
 
