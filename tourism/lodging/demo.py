@@ -1,4 +1,4 @@
-"""Demo establishments with their rooms, approved and ready for the front desk."""
+"""Demo establishments with their rooms: most approved and ready for the front desk, one waiting, one suspended."""
 
 import json
 from pathlib import Path
@@ -21,6 +21,8 @@ def load_demo_establishments() -> int:
         item = dict(item)
         rooms = item.pop("rooms")
         area = areas.get(item.pop("area"))
+        # Most are approved; one waits for a decision and one is suspended, for the licensing screen.
+        status = item.pop("status", "approved")
         establishment = db.session.scalar(sa.select(Establishment).where(Establishment.slug == item["slug"]))
         if establishment is None:
             establishment = Establishment(slug=item["slug"])
@@ -29,8 +31,8 @@ def load_demo_establishments() -> int:
         for key, value in item.items():
             setattr(establishment, key, value)
         establishment.area = area
-        if establishment.status != "approved":
-            establishment.status, establishment.status_changed_at = "approved", utcnow()
+        if establishment.status != status:
+            establishment.status, establishment.status_changed_at = status, utcnow()
         existing = {room.number for room in establishment.rooms}
         for number, room_type, single, double, capacity in rooms:
             if number not in existing:

@@ -19,8 +19,9 @@ from tourism.portal.models import (
 )
 
 EVENTS_LAYER = "events"
-# One map layer per place category, then this week's events. Lodging joins with its issue.
-LAYERS = (*CATEGORIES, EVENTS_LAYER)
+LODGING_LAYER = "lodging"
+# One map layer per place category, then approved places to stay, then this week's events.
+LAYERS = (*CATEGORIES, LODGING_LAYER, EVENTS_LAYER)
 EVENT_DAYS = 7
 TEXT_FILTER_LENGTH = 200
 # Four plain decimal numbers, as the OpenAPI document states it; no exponents, spaces or signs but -.
@@ -98,7 +99,7 @@ def parse_bbox(raw: str) -> tuple[float, float, float, float]:
 class Point:
     """One thing on a map, in the visitor's language."""
 
-    kind: str  # place or event
+    kind: str  # place, lodging or event
     id: int
     slug: str
     layer: str
@@ -113,13 +114,15 @@ class Point:
 
 
 def points(filters: MapFilters, locale: str, now: datetime) -> list[Point]:
-    """Return the places and this week's events the filters let through, in layer order."""
+    """Return the places, places to stay and this week's events the filters let through, in layer order."""
     area_ids = None
     if filters.area:
         _, area_ids = portal.resolve_area_filter(filters.area)
     found = []
     if any(filters.shows(category) for category in CATEGORIES):
         found += place_points(filters, area_ids, locale, now)
+    if filters.shows(LODGING_LAYER):
+        found += lodging_points(filters, area_ids, locale)
     if filters.shows(EVENTS_LAYER):
         found += event_points(filters, area_ids, locale, now.date())
     found.sort(key=lambda point: LAYERS.index(point.layer))
@@ -157,6 +160,33 @@ def place_points(filters: MapFilters, area_ids, locale: str, now: datetime | Non
             image=images.get(row.id), step_free=row.step_free,
         )
         for row in rows
+    ]
+
+
+def lodging_points(filters: MapFilters, area_ids, locale: str) -> list[Point]:
+    """Return the approved establishments that pass the filters (their reception never closes)."""
+    from tourism.lodging.establishments import name_matches
+    from tourism.lodging.models import Establishment
+
+    query = (
+        sa.select(Establishment.id, Establishment.slug, Establishment.name, Establishment.lat, Establishment.lon,
+                  Establishment.step_free)
+        .where(Establishment.status == "approved", Establishment.lat.is_not(None), Establishment.lon.is_not(None))
+        .order_by(Establishment.id)
+    )
+    if area_ids is not None:
+        query = query.where(Establishment.area_id.in_(area_ids))
+    if filters.step_free:
+        query = query.where(Establishment.step_free.is_(True))
+    query = _within(query, Establishment, filters.bbox)
+    if filters.text:
+        query = query.where(Establishment.id.in_(name_matches(filters.text, base=query)))
+    # Names are written by the establishments in whatever language they chose; no translation.
+    lang = language_tag(locale)
+    return [
+        Point(kind="lodging", id=row.id, slug=row.slug, layer=LODGING_LAYER, lat=row.lat, lon=row.lon,
+              name=row.name, name_lang=lang, step_free=row.step_free)
+        for row in db.session.execute(query)
     ]
 
 

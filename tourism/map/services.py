@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from tourism.extensions import cache
 from tourism.i18n import language_tag
 from tourism.map import assets
-from tourism.map.points import EVENTS_LAYER, LAYERS, MapFilters, Point, points
+from tourism.map.points import EVENTS_LAYER, LAYERS, LODGING_LAYER, MapFilters, Point, points
 from tourism.portal.labels import CATEGORY_LABELS, date_range
 from tourism.portal.models import CATEGORIES, PROVINCE_BOUNDS
 from tourism.portal.services import content_version, nearby_places
@@ -29,6 +29,7 @@ PROVINCE_VIEW = [
 ]
 MAP_ID = "0"
 EVENTS_LABEL = _l("Events this week")
+LODGING_LABEL = _l("Places to stay")
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ def tiles() -> Tiles:
 
 def layer_label(layer: str) -> str:
     """Return a layer's name in the visitor's language."""
+    if layer == LODGING_LAYER:
+        return str(LODGING_LABEL)
     return str(EVENTS_LABEL if layer == EVENTS_LAYER else CATEGORY_LABELS[layer])
 
 
@@ -252,6 +255,7 @@ def browser_config(locale: str) -> dict:
         "lang": language_tag(locale),
         "static": url_for("static", filename=""),
         "links": {**dict.fromkeys(CATEGORIES, place_link),
+                  LODGING_LAYER: url_for("directory.directory_page", locale=locale, slug="__slug__"),
                   EVENTS_LAYER: url_for("portal.event", locale=locale, slug="__slug__")},
         "layers": {layer: layer_label(layer) for layer in LAYERS},
         "text": {
@@ -286,11 +290,11 @@ def main_map(filters: MapFilters, locale: str, now: datetime) -> MapBundle:
 
 
 # The same neighbours the place and event pages list beside their maps.
-NEARBY = {"place": {"limit": 6}, "event": {"limit": 4}}
+NEARBY = {"place": {"limit": 6}, "event": {"limit": 4}, "lodging": {"limit": 6}}
 
 
 def mini_map(kind: str, item, locale: str) -> MapBundle:
-    """Return the small map of a place or event page, with the places listed as nearby."""
+    """Return the small map of a place, event or establishment page, with the places listed as nearby."""
 
     def build() -> MapBundle:
         exclude = item.id if kind == "place" else None
@@ -314,6 +318,9 @@ def route_map(itinerary, locale: str) -> MapBundle:
 
 
 def _point_of(kind: str, item, locale: str) -> Point:
+    if kind == "lodging":
+        return Point(kind=kind, id=item.id, slug=item.slug, layer=LODGING_LAYER, lat=item.lat, lon=item.lon,
+                     name=item.name, name_lang=language_tag(locale), step_free=item.step_free)
     localized = item.localized(locale)
     return Point(
         kind=kind,
