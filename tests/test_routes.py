@@ -37,6 +37,10 @@ def sample_values(app) -> dict:
             "accounts.reset_password": {"token": "not-a-real-token"},
             "accounts.end_session": {"session_id": 1},
             "backoffice.user": {"user_id": tourist},
+            "lodging.import_job": {"job_id": 1},
+            "lodging.import_progress": {"job_id": 1},
+            "lodging.import_commit": {"job_id": 1},
+            "lodging.import_discard": {"job_id": 1},
         }
 
 

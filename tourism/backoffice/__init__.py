@@ -3,3 +3,4 @@
 from tourism.backoffice.views import bp
 
 __all__ = ["bp"]
+from tourism.backoffice import establishments  # noqa: E402,F401  (licensing pages on the blueprint)

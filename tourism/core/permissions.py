@@ -63,6 +63,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # -- lodging: front desk, rooms and register (desk_views) --
     # -- lodging: establishment registration and profile, directory, licensing (profile_views, directory_views) --
     # -- lodging: imports (import_views) --
+    "lodging.import_template_csv": ESTABLISHMENT,
+    "lodging.import_template_xlsx": ESTABLISHMENT,
+    "lodging.import_upload": ESTABLISHMENT,
+    "lodging.import_job": ESTABLISHMENT,
+    "lodging.import_progress": ESTABLISHMENT,
+    "lodging.import_commit": ESTABLISHMENT,
+    "lodging.import_discard": ESTABLISHMENT,
     # -- lodging: API tokens (token_views) and the hotels' API, which checks its own bearer tokens --
     "lodging.tokens_list": MANAGER,
     "lodging.tokens_create": MANAGER,

@@ -35,6 +35,7 @@ def readyz():
 
 def sitemap_pages() -> list[tuple[str, dict]]:
     """Return (endpoint, values) of every public page, without the locale."""
+    from tourism.lodging.models import Establishment
     from tourism.map.models import Itinerary
     from tourism.portal.models import Event, NewsArticle, Place
 
@@ -45,6 +46,13 @@ def sitemap_pages() -> list[tuple[str, dict]]:
         for s in db.session.scalars(sa.select(Itinerary.slug).order_by(Itinerary.slug))
     ]
     pages += [("portal.place", {"slug": s}) for s in db.session.scalars(sa.select(Place.slug).order_by(Place.slug))]
+    pages += [("directory.directory_list", {})]
+    pages += [
+        ("directory.directory_page", {"slug": s})
+        for s in db.session.scalars(
+            sa.select(Establishment.slug).where(Establishment.status == "approved").order_by(Establishment.slug)
+        )
+    ]
     pages += [("portal.event", {"slug": s}) for s in db.session.scalars(sa.select(Event.slug).order_by(Event.slug))]
     pages += [
         ("portal.article", {"slug": s})
