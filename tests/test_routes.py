@@ -37,11 +37,20 @@ def sample_values(app) -> dict:
             "accounts.reset_password": {"token": "not-a-real-token"},
             "accounts.end_session": {"session_id": 1},
             "backoffice.user": {"user_id": tourist},
+            "directory.directory_page": {"slug": "doi-thong-homestay"},
+            "directory.directory_script": {"slug": "doi-thong-homestay"},
+            "backoffice.establishment_detail": {"establishment_id": _establishment_id("doi-thong-homestay")},
             "lodging.import_job": {"job_id": 1},
             "lodging.import_progress": {"job_id": 1},
             "lodging.import_commit": {"job_id": 1},
             "lodging.import_discard": {"job_id": 1},
         }
+
+
+def _establishment_id(slug: str) -> int:
+    from tourism.lodging.models import Establishment
+
+    return db.session.scalar(sa.select(Establishment.id).where(Establishment.slug == slug))
 
 
 def _url(app, rule, values, locale="en") -> str:
