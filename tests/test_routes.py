@@ -16,6 +16,8 @@ from tourism.portal.models import Event, NewsArticle, Place
 # GET endpoints that answer a redirect to anonymous visitors even with good sample values.
 REDIRECTS = {"core.root", "accounts.confirm_email", "accounts.reset_password"}
 HUGE_ID = "99999999999999999999"
+# The hotels' API is open to all in the table and checks its own bearer token: without one, 401.
+BEARER_TOKEN_ENDPOINTS = {"api.lodging_create_stay", "api.lodging_stay", "api.lodging_check_out", "api.lodging_rooms"}
 
 
 def sample_values(app) -> dict:
@@ -37,6 +39,9 @@ def sample_values(app) -> dict:
             "accounts.reset_password": {"token": "not-a-real-token"},
             "accounts.end_session": {"session_id": 1},
             "backoffice.user": {"user_id": tourist},
+            "api.lodging_stay": {"stay_id": 1},
+            "api.lodging_check_out": {"stay_id": 1},
+            "lodging.tokens_revoke": {"token_id": 1},
             "directory.directory_page": {"slug": "doi-thong-homestay"},
             "directory.directory_script": {"slug": "doi-thong-homestay"},
             "backoffice.establishment_detail": {"establishment_id": _establishment_id("doi-thong-homestay")},
@@ -77,6 +82,9 @@ def test_every_public_get_route_answers_in_every_locale(app, client):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or ANONYMOUS not in PERMISSIONS[rule.endpoint]:
             continue
+        if rule.endpoint in BEARER_TOKEN_ENDPOINTS:
+            assert client.get(_url(app, rule, samples.get(rule.endpoint, {}))).status_code == 401
+            continue
         for locale in LOCALES if "locale" in rule.arguments else [None]:
             url = _url(app, rule, samples.get(rule.endpoint, {}), locale)
             response = client.get(url)
@@ -108,6 +116,10 @@ def test_role_route_matrix(app, db, role):
             # POSTs carry no CSRF token: an allowed one stops at the CSRF check (400), changing nothing.
             response = client.open(url, method=method)
             assert response.status_code < 500, (role, method, url, response.status_code)
+            if rule.endpoint in BEARER_TOKEN_ENDPOINTS:
+                # Cookies never sign in to it, whatever the role.
+                assert response.status_code == 401 and response.is_json, (role, method, url, response.status_code)
+                continue
             should_allow = role in PERMISSIONS[rule.endpoint]
             denials += not should_allow
             if _denied(role, method, response) == should_allow:
@@ -126,6 +138,10 @@ def test_every_post_without_csrf_token_is_refused(app, db, sign_in_as):
     for rule in posts:
         url = _url(app, rule, samples.get(rule.endpoint, {}))
         response = client.post(url, data={"email": ROLE_EMAILS["admin"], "display_name": "x"})
+        if rule.endpoint in BEARER_TOKEN_ENDPOINTS:
+            # No CSRF token needed (no cookie signs in to it); no bearer token, so nothing done.
+            assert response.status_code == 401, (url, response.status_code)
+            continue
         assert response.status_code == 400, (url, response.status_code)
         assert "Bad request" in response.get_data(as_text=True)
     # Still signed in and unchanged: none of those requests did anything.
