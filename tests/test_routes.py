@@ -49,6 +49,7 @@ def sample_values(app) -> dict:
             "lodging.import_progress": {"job_id": 1},
             "lodging.import_commit": {"job_id": 1},
             "lodging.import_discard": {"job_id": 1},
+            **_desk_samples(),
         }
 
 
@@ -56,6 +57,24 @@ def _establishment_id(slug: str) -> int:
     from tourism.lodging.models import Establishment
 
     return db.session.scalar(sa.select(Establishment.id).where(Establishment.slug == slug))
+
+
+def _desk_samples() -> dict:
+    from tourism.lodging.models import Establishment, Room
+
+    room = db.session.scalar(
+        sa.select(Room.id).join(Establishment).where(Establishment.slug == "doi-thong-homestay").order_by(Room.id)
+    )
+    stay = {"stay_id": 1}
+    return {
+        "lodging.desk_stay": stay, "lodging.desk_stay_extend": stay, "lodging.desk_stay_change_room": stay,
+        "lodging.desk_stay_check_out": stay, "lodging.desk_stay_cancel": stay,
+        "lodging.desk_guest": {"guest_id": 1},
+        "lodging.desk_room_edit": {"room_id": room}, "lodging.desk_room_remove": {"room_id": room},
+        "lodging.desk_room_out_of_service_add": {"room_id": room},
+        "lodging.desk_room_out_of_service_remove": {"room_id": room, "period_id": 1},
+        "lodging.desk_closure_remove": {"closure_id": 1},
+    }
 
 
 def _url(app, rule, values, locale="en") -> str:
