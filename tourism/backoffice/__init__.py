@@ -3,4 +3,7 @@
 from tourism.backoffice.views import bp
 
 __all__ = ["bp"]
-from tourism.backoffice import establishments  # noqa: E402,F401  (licensing pages on the blueprint)
+from tourism.backoffice import (
+    establishments,  # noqa: F401  (licensing pages on the blueprint)
+    lodging_reports,  # noqa: F401  (adds its routes to bp)
+)

@@ -97,6 +97,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api.lodging_check_out": EVERYONE,
     "api.lodging_rooms": EVERYONE,
     # -- lodging: declarations and monthly reports (declaration_views, report_views) --
+    "lodging.declaration_list": ESTABLISHMENT,
+    "lodging.declaration_retry": MANAGER,
+    "lodging.report_list": ESTABLISHMENT,
+    "lodging.report_month": ESTABLISHMENT,
+    "lodging.report_submit": MANAGER,
+    "backoffice.lodging_reports": DEPARTMENT,
 }
 
 
