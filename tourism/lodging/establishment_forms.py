@@ -40,7 +40,7 @@ class EstablishmentForm(FlaskForm):
         """Offer the types in the visitor's language and the areas grouped by locality."""
         self.kind.choices = [("", _l("Choose…"))] + [(key, label) for key, label in KIND_LABELS.items()]
         self.star_class.choices = [("", _l("None"))] + [(str(n), "★" * n) for n in range(1, 6)]
-        groups = {"": [("", _l("Choose…"))]}
+        groups = {}
         for locality in localities:
             groups[locality.t.name] = [(str(area.id), area.name) for area in locality.areas]
         self.area_id.choices = groups

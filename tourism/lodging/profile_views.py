@@ -26,7 +26,7 @@ def _render(template: str, form: EstablishmentForm, **context):
     )
 
 
-@bp.route("/register", methods=["GET", "POST"])
+@bp.route("/register-establishment", methods=["GET", "POST"])
 def profile_register():
     form = EstablishmentForm()
     form.fill_choices(localities())
