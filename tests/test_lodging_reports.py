@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 from babel import Locale
 
-from tests.conftest import csrf_token
+from tests.conftest import ROLE_EMAILS, csrf_token, sign_in
 from tourism.core.audit import AuditEvent
 from tourism.extensions import db
+from tourism.i18n import LOCALES
 from tourism.lodging import reports
 from tourism.lodging.models import (
     Establishment,
@@ -240,6 +241,8 @@ def test_submit_snapshots_the_figures_and_a_correction_replaces_them(march, sign
     response = client.post("/en/lodging/reports/2019-03/submit", data={"csrf_token": token, "note": "late fix"})
     assert response.status_code == 409
     assert "no longer be corrected" in response.get_data(as_text=True)
+    page = client.get("/en/lodging/reports/2019-03").get_data(as_text=True)
+    assert "the submitted report stands" in page and "Submit a correction" not in page
     db.session.expire_all()
     assert reports.get_report(march.id, MARCH).note == ""
 
@@ -319,3 +322,17 @@ def test_department_page_survives_bad_months(sign_in_as):
 
 def test_lodging_people_cannot_see_the_department_page(sign_in_as):
     assert sign_in_as("lodging_manager").get("/en/backoffice/lodging-reports").status_code == 403
+
+
+def test_pages_answer_in_every_locale(march, sign_in_as, app):
+    reports.submit_report(march.id, MARCH)
+    manager = sign_in_as("lodging_manager")
+    for locale in LOCALES:
+        for path in ("lodging/reports/", "lodging/reports/2019-03", "lodging/declarations/"):
+            assert manager.get(f"/{locale}/{path}").status_code == 200, (locale, path)
+    officer = app.test_client()
+    assert sign_in(officer, ROLE_EMAILS["officer"]).status_code == 302
+    for locale in LOCALES:
+        page = officer.get(f"/{locale}/backoffice/lodging-reports?month=2019-03")
+        assert page.status_code == 200, locale
+        assert Locale.parse(locale).territories["KR"] in page.get_data(as_text=True)
