@@ -509,3 +509,27 @@ def test_guest_rows_purged_show_no_personal_data(sign_in_as, stay):
     client = sign_in_as("lodging_staff")
     html = client.get("/en/lodging/register").get_data(as_text=True)
     assert "(personal data removed)" in html
+
+
+def test_garbage_input_never_gives_a_500(app, sign_in_as, stay):
+    client = sign_in_as("lodging_staff")
+    manager = manager_client(app)
+    junk = "\x00'\"<b>٣"
+    data = {"room": junk, "arrival": junk, "departure": junk, "group_name": junk, "on": junk, "confirm": junk,
+            "guests[0].full_name": junk, "guests[0].document_number": junk, "guests[99999999999].sex": junk,
+            "rooms[0].room": junk, "rooms[x].room": junk, "rooms[0].guests[0].full_name": junk, "add_guest": junk,
+            "number": junk, "room_type": junk, "single_beds": junk, "double_beds": "1e9", "capacity": "-1",
+            "start_date": junk, "end_date": junk, "reason": junk * 100}
+    for who, urls in ((client, [CHECK_IN, GROUP] + [f"/en/lodging/stays/{stay.id}/{a}" for a in ("extend", "room")]),
+                      (manager, ["/en/lodging/rooms/new", f"/en/lodging/rooms/{stay.room_id}",
+                                 f"/en/lodging/rooms/{stay.room_id}/out-of-service", "/en/lodging/closures"])):
+        token = csrf_token(who, BOARD)
+        for url in urls:
+            response = who.post(url, data={"csrf_token": token, **data})
+            assert response.status_code in (200, 409, 422), (url, response.status_code)
+    for query in ("?name=%00x", "?document=%00", "?since=%00&until=9999-99-99", "?nationality=%00&status=%00"):
+        assert client.get("/en/lodging/register" + query).status_code == 200, query
+    assert client.get(BOARD + "?day=%00").status_code == 200
+    assert client.get(CHECK_IN + "?guests=-5").status_code == 200
+    assert client.get(GROUP + "?rooms=99999&guests=x").status_code == 200
+    assert stays_count() == 1

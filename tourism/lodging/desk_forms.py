@@ -5,6 +5,7 @@ names are the services' error paths (`guests[1].document_number`, `rooms[0].room
 error from a LodgingError lands next to the field that caused it without any mapping table.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from babel import Locale
@@ -46,6 +47,13 @@ STATUS_LABELS = {"in_house": _l("In house"), "checked_out": _l("Checked out"), "
 DECLARATION_LABELS = {"pending": _l("Declaration pending"), "sent": _l("Declaration sent"),
                       "failed": _l("Declaration failed")}
 assert set(PURPOSE_LABELS) == set(PURPOSES) and set(ROOM_TYPE_LABELS) == set(ROOM_TYPES)
+
+
+def clean(value, length: int = 200) -> str:
+    """Return a form value as one trimmed line, without control characters (PostgreSQL refuses NUL)."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(char for char in value if unicodedata.category(char) != "Cc").strip()[:length]
 
 
 def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
@@ -126,7 +134,7 @@ def _guests_from(data, prefix: str) -> list[dict]:
                 indexes.add(int(number))
     guests = []
     for number in sorted(indexes):
-        row = {name: (data.get(f"{start}{number}].{name}") or "").strip()[:200] for name in GUEST_FIELDS}
+        row = {name: clean(data.get(f"{start}{number}].{name}")) for name in GUEST_FIELDS}
         guests.append(row)
     return guests
 
@@ -139,9 +147,9 @@ def read_form(data, group: bool) -> CheckInForm:
     """Read a submitted check-in form (request.form)."""
     form = CheckInForm(
         group=group,
-        arrival=(data.get("arrival") or "").strip()[:20],
-        departure=(data.get("departure") or "").strip()[:20],
-        group_name=" ".join((data.get("group_name") or "").split())[:120],
+        arrival=clean(data.get("arrival"), 20),
+        departure=clean(data.get("departure"), 20),
+        group_name=" ".join(clean(data.get("group_name")).split())[:120],
     )
     if group:
         indexes = set()
@@ -154,7 +162,7 @@ def read_form(data, group: bool) -> CheckInForm:
     else:
         prefixes = [""]
     for prefix in prefixes:
-        block = RoomBlock(prefix=prefix, room=(data.get(prefix + "room") or "").strip()[:20])
+        block = RoomBlock(prefix=prefix, room=clean(data.get(prefix + "room"), 20))
         block.guests = _guests_from(data, prefix)
         form.blocks.append(block)
     if group:

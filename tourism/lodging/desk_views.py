@@ -78,8 +78,16 @@ def _found(call, *args, **kwargs):
         abort(404)
 
 
+def _arg(name: str, length: int = 100) -> str:
+    return desk_forms.clean(request.args.get(name, ""), length)
+
+
+def _field(name: str, length: int = 200) -> str:
+    return desk_forms.clean(request.form.get(name, ""), length)
+
+
 def _date_arg(name: str, notices: list) -> date | None:
-    value = request.args.get(name, "").strip()
+    value = _arg(name, 40)
     if not value:
         return None
     day = parse_date(value[:10]) if len(value) <= 10 else None
@@ -102,8 +110,8 @@ def desk_board():
     notices: list[str] = []
     today = services.today()
     day = _date_arg("day", notices)
-    if request.args.get("day") and day is None:
-        notices[-1] = _("“%(value)s” is not a date; showing today.", value=request.args["day"][:40])
+    if _arg("day") and day is None:
+        notices[-1] = _("“%(value)s” is not a date; showing today.", value=_arg("day", 40))
     day = day or today
     board = services.board(_eid(), day)
     return _page(
@@ -259,18 +267,18 @@ def _stay_action(stay_id: int, name: str, action, success):
 def desk_stay_extend(stay_id: int):
     return _stay_action(
         stay_id, "extend",
-        lambda eid: services.extend_stay(eid, stay_id, request.form.get("departure", "").strip()[:20]),
+        lambda eid: services.extend_stay(eid, stay_id, _field("departure", 20)),
         lambda stay: _("The stay now ends on %(date)s.", date=format_date(stay.departure, "medium")),
     )
 
 
 @bp.post("/stays/<int:stay_id>/room")
 def desk_stay_change_room(stay_id: int):
-    raw = request.form.get("on", "").strip()[:20]
+    raw = _field("on", 20)
     on = (parse_date(raw) or raw) if raw else None
     return _stay_action(
         stay_id, "room",
-        lambda eid: services.change_room(eid, stay_id, request.form.get("room", "").strip()[:20], on),
+        lambda eid: services.change_room(eid, stay_id, _field("room", 20), on),
         lambda stay: _("The guests move to room %(room)s.", room=stay.room.number),
     )
 
@@ -300,14 +308,14 @@ def desk_stay_cancel(stay_id: int):
 @bp.get("/register")
 def desk_register():
     notices: list[str] = []
-    name = request.args.get("name", "").strip()[:100]
-    document = request.args.get("document", "").strip()[:30]
+    name = _arg("name", 100)
+    document = _arg("document", 30)
     since, until = _date_arg("since", notices), _date_arg("until", notices)
-    nationality = request.args.get("nationality", "").strip().upper()[:2]
+    nationality = _arg("nationality", 2).upper()
     if nationality and nationality not in COUNTRIES:
         notices.append(_("Unknown country; showing every nationality."))
         nationality = ""
-    status = request.args.get("status", "").strip()
+    status = _arg("status", 20)
     if status and status not in STAY_STATUSES:
         notices.append(_("Unknown status; showing every status."))
         status = ""
@@ -335,9 +343,7 @@ def desk_guest(guest_id: int):
 # -- rooms, out-of-service periods and closures ----------------------------------------------
 
 def _room_data() -> dict:
-    form = request.form
-    return {key: form.get(key, "").strip()[:40] for key in ("number", "room_type", "single_beds", "double_beds",
-                                                              "capacity")}
+    return {key: _field(key, 40) for key in ("number", "room_type", "single_beds", "double_beds", "capacity")}
 
 
 def _rooms_page(status: int = 200, errors: dict | None = None, notice: str = "", values: dict | None = None):
@@ -426,8 +432,7 @@ def desk_room_remove(room_id: int):
 
 
 def _period_data() -> dict:
-    form = request.form
-    return {key: form.get(key, "").strip()[:200] for key in ("start_date", "end_date", "reason")}
+    return {key: _field(key, 300) for key in ("start_date", "end_date", "reason")}
 
 
 @bp.post("/rooms/<int:room_id>/out-of-service")
