@@ -11,7 +11,7 @@ from tests.conftest import csrf_token, guest, vietnamese_guest
 from tourism.core.database import utcnow
 from tourism.extensions import db
 from tourism.lodging import services, tokens
-from tourism.lodging.models import ApiToken, IdempotencyRecord, Room, RoomOutOfService, Stay
+from tourism.lodging.models import ApiToken, IdempotencyRecord, RoomOutOfService, Stay
 
 
 def day(offset: int = 0):
