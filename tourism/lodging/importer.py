@@ -363,6 +363,7 @@ class ImportPass:
             )
         }
         self.capacity = {room_id: capacity for room_id, capacity, _active in self.rooms.values()}
+        self.numbers = {value[0]: key for key, value in self.rooms.items()}
         self.closures = list(db.session.execute(
             sa.select(EstablishmentClosure.start_date, EstablishmentClosure.end_date).where(
                 EstablishmentClosure.establishment_id == self.establishment_id)
@@ -492,7 +493,7 @@ class ImportPass:
         dates = occupied_dates(stay.arrival, stay.departure)
         first, last = dates[0], dates[-1]
         capacity = self.capacity[stay.room_id]
-        number = next(key for key, value in self.rooms.items() if value[0] == stay.room_id)
+        number = self.numbers[stay.room_id]
         ok = True
         if len(stay.guests) > capacity:
             self.error(stay.row, "room", _("Room %(room)s sleeps at most %(capacity)s.", room=number, capacity=capacity))
@@ -565,7 +566,7 @@ class ImportPass:
             for day in occupied_dates(start, end):
                 if (room_id, day) in self.nights:
                     booked[(room_id, day)] = booked.get((room_id, day), 0) + count
-        numbers = {value[0]: key for key, value in self.rooms.items()}
+        numbers = self.numbers
         reported = set()
         for (room_id, day), count in sorted(booked.items(), key=lambda item: item[0][1]):
             in_file, row = self.nights[(room_id, day)]
@@ -621,11 +622,45 @@ class Inserter:
         if len(self.buffer) >= CHUNK_STAYS:
             self.flush()
 
+    def _postgresql(self):
+        """The psycopg connection of this session's transaction, on PostgreSQL; else None."""
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+            return None
+        return connection.connection.driver_connection
+
+    def _insert_stays(self, rows: list[dict]) -> list[int]:
+        table = Stay.__table__
+        raw = self._postgresql()
+        if raw is None:
+            return list(db.session.execute(
+                sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+        # Ids first, from the table's own sequence, so the rows can be copied in with them.
+        ids = list(db.session.scalars(
+            sa.text("SELECT nextval(pg_get_serial_sequence('stay', 'id')) FROM generate_series(1, :n)"),
+            {"n": len(rows)}))
+        for stay_id, row in zip(ids, rows, strict=True):
+            row["id"] = stay_id
+        self._insert(table, rows)
+        return ids
+
+    def _insert(self, table: sa.Table, rows: list[dict]) -> None:
+        """Insert rows in this transaction: COPY on PostgreSQL, Core executemany elsewhere."""
+        raw = self._postgresql()
+        if raw is None:
+            db.session.execute(sa.insert(table), rows)
+            return
+        # psycopg re-parses every long multi-row INSERT in Python; COPY is many times faster.
+        columns = list(rows[0])
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(tuple(row[column] for column in columns))
+
     def flush(self) -> None:
         if not self.buffer:
             return
         now, current = self.now, self.today
-        stay_table = Stay.__table__
         rows = [
             {
                 "establishment_id": self.establishment_id, "room_id": stay.room_id, "arrival": stay.arrival,
@@ -637,9 +672,7 @@ class Inserter:
             }
             for stay in self.buffer
         ]
-        ids = list(db.session.execute(
-            sa.insert(stay_table).returning(stay_table.c.id, sort_by_parameter_order=True), rows
-        ).scalars())
+        ids = self._insert_stays(rows)
         if self.first_id is None:
             self.first_id = min(ids)
         segments, guests, declarations = [], [], []
@@ -664,10 +697,10 @@ class Inserter:
                     "deadline": declaration_deadline(stay.arrival, now), "attempts": 0,
                     "next_attempt_at": now, "last_error": "", "reference": "", "created_at": now,
                 })
-        db.session.execute(sa.insert(StaySegment.__table__), segments)
-        db.session.execute(sa.insert(Guest.__table__), guests)
-        if declarations:
-            db.session.execute(sa.insert(Declaration.__table__), declarations)
+        for table, rows in ((StaySegment.__table__, segments), (Guest.__table__, guests),
+                            (Declaration.__table__, declarations)):
+            if rows:
+                self._insert(table, rows)
         self.stays += len(ids)
         self.guests += len(guests)
         self.declarations += len(declarations)
