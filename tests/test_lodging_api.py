@@ -236,11 +236,12 @@ def test_invalid_fields_are_422_with_api_field_names(client, token):
                              {k: v for k, v in stay_body().items() if k != "guests"})
         assert response.status_code == 422, guests
     assert post_stay(client, token, stay_body(group_name=["x"])).status_code == 422
+    assert post_stay(client, token, stay_body(group_name="Tour\x00")).status_code == 422
     assert stays_count() == 0
 
 
 def test_unknown_rooms_are_422_on_room(client, token, other_establishment):
-    for room in ("999", "A01", "", None, ["101"], True, 1):
+    for room in ("999", "A01", "", None, ["101"], True, 1, "10\x001", "101\n"):
         response = post_stay(client, token, stay_body(room=room))
         assert response.status_code == 422, (room, response.status_code)
         assert set(error(response)["fields"]) == {"room"}

@@ -22,6 +22,8 @@ from tourism.lodging.validation import MAX_FUTURE_DAYS, parse_date
 
 # Printable ASCII without spaces, as the OpenAPI document says.
 KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+# PostgreSQL cannot store NUL, and no room number or group name has control characters.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # The services speak of arrival and departure; the API's body says check_in and check_out.
 FIELD_NAMES = {"arrival": "check_in", "departure": "check_out"}
 
@@ -187,11 +189,11 @@ def lodging_create_stay():
         room = body.get("room")
         if isinstance(room, int) and not isinstance(room, bool):
             room = str(room)  # a bare number is the room's number, never its database id
-        if not isinstance(room, str) or not room.strip():
+        if not isinstance(room, str) or not room.strip() or CONTROL_CHARACTERS.search(room):
             raise ApiError(422, "validation_failed", _("Some fields are not valid: %(fields)s.", fields="room"),
                            {"room": _("Give the room's number, such as \"101\".")})
         group_name = body.get("group_name") or ""
-        if not isinstance(group_name, str):
+        if not isinstance(group_name, str) or CONTROL_CHARACTERS.search(group_name):
             raise ApiError(422, "validation_failed",
                            _("Some fields are not valid: %(fields)s.", fields="group_name"),
                            {"group_name": _("The group name must be text.")})
