@@ -533,3 +533,42 @@ def test_garbage_input_never_gives_a_500(app, sign_in_as, stay):
     assert client.get(CHECK_IN + "?guests=-5").status_code == 200
     assert client.get(GROUP + "?rooms=99999&guests=x").status_code == 200
     assert stays_count() == 1
+
+
+def test_add_room_to_a_group_without_javascript(sign_in_as):
+    client = sign_in_as("lodging_staff")
+    data = {"arrival": day(1).isoformat(), "departure": day(2).isoformat(), "add_room": "1",
+            "rooms[0].room": "101", "rooms[1].room": "102", **guest_fields("rooms[1].", 0, guest())}
+    html = post(client, GROUP, data, GROUP).get_data(as_text=True)
+    assert 'name="rooms[2].room"' in html and 'name="rooms[2].guests[0].full_name"' in html
+    assert 'value="Kim Min-ji"' in html and stays_count() == 0
+    data = {**data, "add_guest": "1"}
+    del data["add_room"]
+    html = post(client, GROUP, data, GROUP).get_data(as_text=True)
+    assert 'name="rooms[1].guests[1].full_name"' in html and 'name="rooms[0].guests[1].full_name"' not in html
+
+
+def test_extending_into_a_closed_room_is_refused_on_the_stay_page(sign_in_as, stay):
+    db.session.add(RoomOutOfService(room_id=stay.room_id, start_date=day(4), end_date=day(6)))
+    db.session.commit()
+    client = sign_in_as("lodging_staff")
+    url = f"/en/lodging/stays/{stay.id}"
+    response = post(client, url + "/extend", {"departure": day(5).isoformat()}, url)
+    assert response.status_code == 409
+    assert "Room 101 is out of service from" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Stay, stay.id).departure == day(3)
+    response = post(client, url + "/room", {"room": "102", "on": day(9).isoformat()}, url)
+    assert response.status_code == 422
+    assert error_text(response.get_data(as_text=True), "change-on") == "The room can change only on a night of the stay."
+
+
+def test_register_date_range(sign_in_as, establishment):
+    services.check_in_one(establishment, "101", day(-10), day(-8), [guest(full_name="Old Guest")])
+    services.check_in_one(establishment, "102", day(0), day(2), [guest(document_number="M80808080",
+                                                                       full_name="New Guest")])
+    client = sign_in_as("lodging_staff")
+    html = client.get(f"/en/lodging/register?since={day(-1).isoformat()}").get_data(as_text=True)
+    assert "New Guest" in html and "Old Guest" not in html
+    html = client.get(f"/en/lodging/register?until={day(-5).isoformat()}").get_data(as_text=True)
+    assert "Old Guest" in html and "New Guest" not in html

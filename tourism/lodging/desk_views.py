@@ -252,9 +252,13 @@ def _stay_action(stay_id: int, name: str, action, success):
         db.session.rollback()
         stay = _found(services.get_stay, establishment_id, stay_id)
         errors = {key: str(message) for key, message in error.fields.items() if key in STAY_FORMS[name]}
-        notice = "" if errors and error.status != 409 else str(error.message)
-        if not errors and error.fields:
-            notice = " ".join(str(message) for message in error.fields.values())
+        # A conflict's message names the room and the dates; a refused field not on this form
+        # (the arrival, say) is told in words rather than as "some fields are not valid".
+        notice = ""
+        if error.status == 409:
+            notice = str(error.message)
+        elif not errors:
+            notice = " ".join(str(message) for message in error.fields.values()) or str(error.message)
         return _stay_page(stay, error.status if error.status in (409, 422) else 422, name, errors, notice,
                           values=request.form.to_dict())
     flash(success(stay), "success")
