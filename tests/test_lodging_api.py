@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import csrf_token, guest, vietnamese_guest
+from tourism.core.audit import AuditEvent
 from tourism.core.database import utcnow
 from tourism.extensions import db
 from tourism.lodging import services, tokens
@@ -401,6 +402,12 @@ def test_manager_creates_sees_once_and_revokes_a_token(sign_in_as, establishment
     assert "shown only once" in html
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.establishment_id == establishment.id))
     assert row.name == "Front-desk PMS" and row.token_hash == tokens.hash_token(token)
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "api_token_created", AuditEvent.target_id == row.id)) == 1
+    too_long = client.post("/en/lodging/tokens/", data={"name": "x" * 81,
+                                                        "csrf_token": csrf_token(client, "/en/lodging/tokens/")})
+    assert too_long.status_code == 422 and "ldg_" not in too_long.get_data(as_text=True).replace(row.prefix, "")
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1
     assert client.get("/api/v1/rooms", headers=auth(token)).status_code == 200
     listing = client.get("/en/lodging/tokens/").get_data(as_text=True)
     assert token not in listing and row.prefix in listing and "Front-desk PMS" in listing
@@ -413,6 +420,9 @@ def test_manager_creates_sees_once_and_revokes_a_token(sign_in_as, establishment
     revoked = client.post(f"/en/lodging/tokens/{row.id}/revoke", data={"csrf_token": csrf})
     assert revoked.status_code == 302
     assert client.get("/api/v1/rooms", headers=auth(token)).status_code == 401
+    assert db.session.get(ApiToken, row.id).revoked_at is not None
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "api_token_revoked", AuditEvent.target_id == row.id)) == 1
     listing = client.get("/en/lodging/tokens/").get_data(as_text=True)
     assert "Revoked" in listing and f"/tokens/{row.id}/revoke" not in listing
 
