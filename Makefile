@@ -64,6 +64,7 @@ bench: setup-dev
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python bench/portal.py
 	$(BIN)/python -m bench.map
+	$(BIN)/python -m bench.lodging
 
 clean:
 	rm -rf $(VENV) $(SECURITY_VENV) security/reports instance/tourism.db translations/*/LC_MESSAGES/*.mo .pytest_cache
