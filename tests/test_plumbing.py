@@ -20,8 +20,12 @@ def test_sitemap_lists_every_public_page_in_every_locale(app, client):
     with app.app_context():
         counts = [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (Place, Event, NewsArticle, Itinerary)]
         some_place = db.session.scalar(sa.select(Place.slug).limit(1))
-    # home, places, events, news, map and itineraries, then one page per item
-    assert len(locs) == len(LOCALES) * (6 + sum(counts))
+        from tourism.lodging.models import Establishment
+
+        # The lodging directory lists approved establishments only.
+        counts.append(db.session.scalar(sa.select(sa.func.count(Establishment.id)).where(Establishment.status == "approved")))
+    # home, places, events, news, map, itineraries and the lodging directory, then one page per item
+    assert len(locs) == len(LOCALES) * (7 + sum(counts))
     for locale in LOCALES:
         assert f"/{locale}/" in locs
         assert f"/{locale}/places/{some_place}" in locs
