@@ -2,6 +2,7 @@
 
 import csv
 import io
+import threading
 import zipfile
 from datetime import timedelta
 
@@ -433,3 +434,35 @@ def test_cli_reports_errors_and_unknown_establishment(app, establishment, tmp_pa
     assert not imported_stays(establishment)
     result = runner.invoke(args=["lodging", "import", str(path), "--establishment", "nowhere"])
     assert result.exit_code != 0 and "No establishment" in result.output
+
+
+# -- background jobs -----------------------------------------------------------------------------
+
+JOB_RAN = threading.Event()
+JOB_SEEN: list = []
+
+
+def note_job(value):
+    """A job for the thread runner: it must run inside an app context."""
+    from flask import current_app
+
+    JOB_SEEN.append((value, current_app.name))
+    JOB_RAN.set()
+
+
+def test_enqueue_runs_inline_in_tests_and_in_a_thread_without_redis(app):
+    from tourism.core import jobs
+
+    JOB_RAN.clear()
+    JOB_SEEN.clear()
+    assert jobs.enqueue(note_job, 1) == "inline" and [(1, app.name)] == JOB_SEEN
+    JOB_RAN.clear()
+    redis_url = app.config.get("REDIS_URL")
+    app.config.update(JOBS_INLINE=False, REDIS_URL="")
+    try:
+        assert jobs.enqueue(note_job, 2) == "thread"
+    finally:
+        app.config.pop("JOBS_INLINE")
+        app.config["REDIS_URL"] = redis_url
+    assert JOB_RAN.wait(10)
+    assert JOB_SEEN[-1] == (2, app.name)

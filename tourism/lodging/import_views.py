@@ -1,6 +1,7 @@
 """Import pages: template downloads, upload, preview with errors row by row, commit, progress."""
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -85,7 +86,7 @@ def import_job(job_id: int):
     job = _job_or_404(job_id)
     return render_template(
         "lodging/import/job.html", job=job, summary=importer.summary(job), form=ActionForm(),
-        STATUS_LABELS=STATUS_LABELS, running=job.status in RUNNING, max_errors=importer.MAX_ERRORS,
+        STATUS_LABELS=STATUS_LABELS, running=job.status in RUNNING, number=format_decimal,
     )
 
 
