@@ -166,11 +166,21 @@ def test_refusal_fails_permanently_without_personal_data_in_the_error(police, es
     assert len(police.log) == 1
 
 
-def test_too_many_requests_is_retried_not_refused(police, establishment):
+@pytest.mark.parametrize("status", [408, 409, 429])
+def test_busy_answers_are_retried_not_refused(police, establishment, status):
     declaration = declared(establishment)
-    police.expect_request("/declarations", method="POST").respond_with_data("slow down", status=429)
+    police.expect_request("/declarations", method="POST").respond_with_data("slow down", status=status)
     assert declarations.send_pending().retrying == 1
-    assert reload(declaration).status == "pending"
+    stored = reload(declaration)
+    assert stored.status == "pending" and stored.last_error == f"HTTP {status}"
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 422])
+def test_other_client_errors_fail_at_once(police, establishment, status):
+    declaration = declared(establishment)
+    police.expect_request("/declarations", method="POST").respond_with_data("no", status=status)
+    assert declarations.send_pending().failed == 1
+    assert reload(declaration).status == "failed"
 
 
 def test_gives_up_after_max_attempts(police, establishment):

@@ -26,7 +26,9 @@ from tourism.lodging.models import Declaration, Establishment, Guest, Stay
 # the schedule can be checked; a few establishments do not make a thundering herd.
 BACKOFF_MINUTES_CAP = 60
 # Answers that mean "try again later"; every other 4xx is a refusal that a retry would not change.
-RETRYABLE_4XX = {408, 429}
+# 409 is what an Idempotency-Key server answers while the first request with that key is still
+# running (a retry after our timeout): the next attempt gets the stored answer.
+RETRYABLE_4XX = {408, 409, 429}
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
