@@ -303,3 +303,18 @@ def test_staff_sees_but_cannot_retry(outbox, establishment, sign_in_as):
     token = csrf_token(client, "/en/account/")
     assert client.post(f"/en/lodging/declarations/{failed.id}/retry", data={"csrf_token": token}).status_code == 403
     assert reload(failed).status == "failed"
+
+
+def test_page_filters_by_arrival_date(outbox, establishment, sign_in_as):
+    declared(establishment, "101", [guest(full_name="Yesterday Guest")], arrival_offset=0)
+    declared(establishment, "102", [guest(full_name="Today Guest", document_number="M88888888")], arrival_offset=1)
+    client = sign_in_as("lodging_staff")
+    today = day(1).isoformat()
+    html = client.get(f"/en/lodging/declarations/?since={today}").get_data(as_text=True)
+    assert "Today Guest" in html and "Yesterday Guest" not in html
+    html = client.get(f"/en/lodging/declarations/?until={day(0).isoformat()}").get_data(as_text=True)
+    assert "Yesterday Guest" in html and "Today Guest" not in html
+    bad = client.get("/en/lodging/declarations/?since=2026-02-30&until=nonsense")
+    assert bad.status_code == 200
+    html = bad.get_data(as_text=True)
+    assert "is not a date" in html and "Today Guest" in html and "Yesterday Guest" in html

@@ -1,5 +1,7 @@
 """The establishment's police residence declarations: statuses, deadlines, and "send again"."""
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,6 +29,21 @@ class RetryForm(FlaskForm):
     """Only the CSRF token: the declaration is in the URL."""
 
 
+def _date_arg(name: str, notices: list) -> date | None:
+    """Read a YYYY-MM-DD filter; a bad one is ignored with a notice."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+        notices.append(_("“%(value)s” is not a date; that filter was ignored.", value=value[:40]))
+        return None
+    return day
+
+
 def _establishment_id() -> int:
     establishment_id = getattr(current_user, "establishment_id", None)
     if not establishment_id:
@@ -43,12 +60,15 @@ def declaration_list():
     if status not in FILTER_LABELS:
         notices.append(_("Unknown status; showing every status."))
         status = ""
-    query = declarations.declaration_query(establishment_id, status=status, now=now)
+    since, until = _date_arg("since", notices), _date_arg("until", notices)
+    query = declarations.declaration_query(establishment_id, status=status, since=since, until=until, now=now)
     page = db.paginate(query, page=int_arg("page"), per_page=PER_PAGE, error_out=False)
     return render_template(
         "lodging/declarations/list.html",
         page=page,
         status=status,
+        since=since,
+        until=until,
         notices=notices,
         now=now,
         overdue=declarations.overdue_count(establishment_id, now),

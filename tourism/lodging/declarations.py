@@ -9,7 +9,7 @@ Idempotency-Key so that a retry after a lost answer never declares the stay twic
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import requests
 import sqlalchemy as sa
@@ -240,11 +240,19 @@ def overdue_clause(now: datetime):
     return sa.and_(Declaration.status.in_(("pending", "failed")), Declaration.deadline < now)
 
 
-def declaration_query(establishment_id: int, *, status: str = "", now: datetime | None = None) -> sa.Select:
-    """Build the list of one establishment's declarations, soonest deadline first among unsent."""
+def declaration_query(
+    establishment_id: int,
+    *,
+    status: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    now: datetime | None = None,
+) -> sa.Select:
+    """Build the list of one establishment's declarations, latest deadline first."""
     now = now or utcnow()
     query = (
         sa.select(Declaration)
+        .join(Stay, Stay.id == Declaration.stay_id)
         .where(Declaration.establishment_id == establishment_id)
         .options(
             sa.orm.joinedload(Declaration.stay).joinedload(Stay.room),
@@ -256,6 +264,10 @@ def declaration_query(establishment_id: int, *, status: str = "", now: datetime 
         query = query.where(overdue_clause(now))
     elif status:
         query = query.where(Declaration.status == status)
+    if since is not None:
+        query = query.where(Stay.arrival >= since)
+    if until is not None:
+        query = query.where(Stay.arrival <= until)
     return query
 
 
