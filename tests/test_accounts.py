@@ -363,7 +363,9 @@ def test_end_another_device_session(app, db):
     sign_in(laptop, ROLE_EMAILS["tourist"])
     user = db.session.scalar(sa.select(User).where(User.email == ROLE_EMAILS["tourist"]))
     phone_session = db.session.scalars(
-        sa.select(AccountSession).where(AccountSession.user_id == user.id).order_by(AccountSession.id)
+        sa.select(AccountSession)
+        .where(AccountSession.user_id == user.id, AccountSession.ended_at.is_(None))
+        .order_by(AccountSession.id)
     ).first()
     token = csrf_token(laptop, "/en/account/")
     laptop.post(f"/en/account/sessions/{phone_session.id}/end", data={"csrf_token": token})
