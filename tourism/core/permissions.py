@@ -80,6 +80,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lodging.desk_closure_add": MANAGER,
     "lodging.desk_closure_remove": MANAGER,
     # -- lodging: establishment registration and profile, directory, licensing (profile_views, directory_views) --
+    # Registering makes a visitor the manager of a new establishment; other roles would lose theirs.
+    "lodging.profile_register": frozenset({"tourist"}),
+    "lodging.profile_edit": MANAGER,
+    "directory.directory_list": EVERYONE,
+    "directory.directory_page": EVERYONE,
+    "directory.directory_script": EVERYONE,
+    "backoffice.establishments_list": DEPARTMENT,
+    "backoffice.establishment_detail": DEPARTMENT,
     # -- lodging: imports (import_views) --
     "lodging.import_template_csv": ESTABLISHMENT,
     "lodging.import_template_xlsx": ESTABLISHMENT,
