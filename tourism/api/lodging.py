@@ -177,7 +177,7 @@ def stay_json(stay: Stay) -> dict:
 
 
 def _establishment(bearer: tokens.Bearer) -> Establishment:
-    return db.session.get(Establishment, bearer.establishment_id)
+    return bearer.establishment or db.session.get(Establishment, bearer.establishment_id)
 
 
 @bp.post("/stays")
@@ -201,7 +201,8 @@ def lodging_create_stay():
             _establishment(bearer), room, body.get("check_in"), body.get("check_out"), body.get("guests"),
             group_name=group_name, source="api",
         )
-        return 201, stay_json(services.get_stay(bearer.establishment_id, stay.id))
+        # check_in leaves what it wrote loaded, so the answer costs no further query.
+        return 201, stay_json(stay)
 
     return _idempotent(bearer, body, work)
 
@@ -256,7 +257,7 @@ def lodging_rooms():
             return "inactive"
         if room.id in repairs:
             return "out_of_service"
-        return "occupied" if services.room_occupancy(room.id, day, day)[day] else "available"
+        return "occupied" if services.room_occupancy(room, day, day)[day] else "available"
 
     return _json(200, {"rooms": [
         {"number": room.number, "type": room.room_type, "capacity": room.capacity,

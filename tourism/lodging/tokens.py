@@ -1,8 +1,9 @@
 """API tokens of an establishment's software: made, shown once, kept as a SHA-256 hash, revoked."""
 
+import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,6 +27,16 @@ class Bearer:
 
     token_id: int
     establishment_id: int
+    # Read with the token, so a check-in needs no second query for its establishment.
+    establishment: "EstablishmentRef | None" = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class EstablishmentRef:
+    """What a check-in needs to know of the token's establishment (see services.check_in)."""
+
+    id: int
+    approved: bool
 
 
 def hash_token(token: str) -> str:
@@ -78,26 +89,43 @@ def revoke_token(establishment_id: int, token_id, actor=None) -> ApiToken:
     return row
 
 
+@functools.cache
+def _token_query() -> sa.Select:
+    """The lookup every API call makes: Core, built once, four values."""
+    tokens, establishments = ApiToken.__table__, Establishment.__table__
+    return (
+        sa.select(tokens.c.id, tokens.c.establishment_id, tokens.c.last_used_at, establishments.c.status)
+        .join(establishments, establishments.c.id == tokens.c.establishment_id)
+        .where(tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.revoked_at.is_(None))
+    )
+
+
 def authenticate(token: str | None) -> Bearer | None:
     """Return who a bearer token belongs to, noting its use; None when unknown or revoked.
 
-    Ends with a commit, so that the caller's next statement starts a fresh transaction (SQLite
-    must take its write lock at the start of one; see services.lock_establishment).
+    On SQLite it ends with a commit, so that the caller's next statement starts a fresh
+    transaction (SQLite must take its write lock at the start of one; see
+    services.lock_establishment). PostgreSQL needs no such round trip.
     """
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(
-        sa.select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    )
+    tokens = ApiToken.__table__
+    row = db.session.connection().execute(_token_query(), {"token_hash": hash_token(token)}).first()
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
     if row is None:
-        db.session.commit()
+        if sqlite:
+            db.session.commit()
         return None
     now = utcnow()
-    bearer, last_used = Bearer(row.id, row.establishment_id), row.last_used_at
-    db.session.commit()
+    token_id, establishment_id, last_used, status = row
+    bearer = Bearer(token_id, establishment_id, EstablishmentRef(establishment_id, status == "approved"))
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
-        table = ApiToken.__table__
-        db.session.execute(sa.update(table).where(table.c.id == bearer.token_id).values(last_used_at=now))
+        if sqlite:
+            db.session.commit()
+        db.session.connection().execute(
+            sa.update(tokens).where(tokens.c.id == token_id).values(last_used_at=now)
+        )
+        db.session.commit()
+    elif sqlite:
         db.session.commit()
     return bearer
