@@ -74,10 +74,7 @@ def test_other_establishments_ids_are_not_found_anywhere(app, client, sign_in_as
 
             url = url_for(rule.endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
         for method in sorted(rule.methods & {"GET", "POST"}):
-            if method == "GET":
-                response = client.get(url)
-            else:
-                response = client.post(url, data={"csrf_token": token})
+            response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
             # 403 would do for a manager-only action tried by staff, but it must never reveal anything.
             assert response.status_code in (403, 404), (role, method, url, response.status_code)
             body = response.get_data(as_text=True)
