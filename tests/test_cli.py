@@ -65,3 +65,17 @@ def test_users_create(app):
                                env={"USER_PASSWORD": password})
         assert result.exit_code == 2 and problem in result.output, (args, result.output)
     assert db.session.scalar(sa.select(User).where(User.email == "other@example.com")) is None
+
+
+def test_demo_data_checks_demo_guests_in_once(app):
+    from tourism.lodging.models import Establishment, Stay
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo-data"])
+    assert first.exit_code == 0, first.output
+    assert "4 stays" in first.output
+    again = runner.invoke(args=["demo-data"])
+    assert "0 stays" in again.output
+    homestay = db.session.scalar(sa.select(Establishment.id).where(Establishment.slug == "doi-thong-homestay"))
+    stays = db.session.scalars(sa.select(Stay).where(Stay.establishment_id == homestay)).all()
+    assert len(stays) == 4 and sum(len(stay.guests) for stay in stays) == 9

@@ -45,6 +45,10 @@ def demo_data_command(if_empty: bool):
         click.echo("Production mode: demo accounts not created.")
     else:
         counts["accounts"] = load_demo_accounts()["accounts"]
+        # Guests with made-up personal data: never where the site is public.
+        from tourism.lodging.demo import load_demo_stays
+
+        counts["stays"] = load_demo_stays()
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
 
 
