@@ -294,16 +294,29 @@ def stay_bodies(client: int, rng: random.Random, today: date):
                    "check_out": (arrival + timedelta(days=1)).isoformat(), "guests": guests}
 
 
+def run_together(target, count: int) -> float:
+    """Run `target(number, barrier, stop)` in `count` threads released together, for SECONDS; return the time."""
+    barrier = threading.Barrier(count + 1)
+    stop = threading.Event()
+    threads = [threading.Thread(target=target, args=(n, barrier, stop), daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(SECONDS)
+    stop.set()
+    for thread in threads:
+        thread.join(60)
+    return time.perf_counter() - started
+
+
 def fire_api(base: str, tokens: list[str], today: date) -> tuple[int, int, float, dict]:
     import requests
 
     ok = [0] * CLIENTS
     failed = [0] * CLIENTS
     statuses: dict = {}
-    barrier = threading.Barrier(CLIENTS + 1)
-    stop = threading.Event()
-
-    def client(number: int):
+    def client(number: int, barrier: threading.Barrier, stop: threading.Event):
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {tokens[number]}"
         bodies = stay_bodies(number, random.Random(number), today)
@@ -318,16 +331,7 @@ def fire_api(base: str, tokens: list[str], today: date) -> tuple[int, int, float
                 failed[number] += 1
                 statuses[response.status_code] = response.text[:200]
 
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    time.sleep(SECONDS)
-    stop.set()
-    for thread in threads:
-        thread.join(60)
-    elapsed = time.perf_counter() - started
+    elapsed = run_together(client, CLIENTS)
     return sum(ok), sum(failed), elapsed, statuses
 
 
@@ -403,10 +407,7 @@ def fire_raw(app, establishments: list[tuple[int, dict]], today: date, threads_c
     guest_table, declaration_table = Guest.__table__, Declaration.__table__
     engine = db.engine
     done = [0] * threads_count
-    barrier = threading.Barrier(threads_count + 1)
-    stop = threading.Event()
-
-    def worker(number: int):
+    def worker(number: int, barrier: threading.Barrier, stop: threading.Event):
         establishment_id, rooms = establishments[number]
         # Later nights than the API's, so the rows are new ones of the same shape.
         bodies = stay_bodies(number + CLIENTS + 100 * threads_count, random.Random(number + 100 * threads_count), today)
@@ -448,16 +449,8 @@ def fire_raw(app, establishments: list[tuple[int, dict]], today: date, threads_c
                         "created_at": now})
                 done[number] += 1
 
-    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    time.sleep(SECONDS)
-    stop.set()
-    for thread in threads:
-        thread.join(60)
-    return sum(done), time.perf_counter() - started
+    elapsed = run_together(worker, threads_count)
+    return sum(done), elapsed
 
 
 WRK_ESTABLISHMENTS = 4

@@ -1,6 +1,6 @@
 """Request helpers shared by page views: safe query parameters and page caching."""
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -24,6 +24,27 @@ def int_arg(name: str, default: int = 1, minimum: int = 1, maximum: int = 10_000
     except (TypeError, ValueError):
         return default
     return value if minimum <= value <= maximum else default
+
+
+# Filter dates outside this span are typing errors (and would overflow date arithmetic at the edges).
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def date_arg(name: str, notices: list) -> date | None:
+    """Read a YYYY-MM-DD filter; a bad one is ignored with a notice in the visitor's language."""
+    from flask_babel import gettext as _
+
+    value = "".join(ch for ch in request.args.get(name, "") if ch.isprintable()).strip()[:40]
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
+        notices.append(_("“%(value)s” is not a date; that filter was ignored.", value=value))
+        return None
+    return day
 
 
 def flag_arg(name: str) -> bool:

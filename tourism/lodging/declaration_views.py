@@ -1,6 +1,5 @@
 """The establishment's police residence declarations: statuses, deadlines, and "send again"."""
 
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,11 +8,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from tourism.core.database import utcnow
-from tourism.core.pages import int_arg
+from tourism.core.pages import date_arg, int_arg
 from tourism.extensions import db
 from tourism.i18n import current_locale
 from tourism.lodging import declarations
-from tourism.lodging.blueprint import bp
+from tourism.lodging.blueprint import bp, own_establishment_id
 from tourism.lodging.errors import LodgingError
 
 PER_PAGE = 50
@@ -29,38 +28,16 @@ class RetryForm(FlaskForm):
     """Only the CSRF token: the declaration is in the URL."""
 
 
-def _date_arg(name: str, notices: list) -> date | None:
-    """Read a YYYY-MM-DD filter; a bad one is ignored with a notice."""
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        day = None
-    if day is None or not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-        notices.append(_("“%(value)s” is not a date; that filter was ignored.", value=value[:40]))
-        return None
-    return day
-
-
-def _establishment_id() -> int:
-    establishment_id = getattr(current_user, "establishment_id", None)
-    if not establishment_id:
-        abort(403)
-    return establishment_id
-
-
 @bp.get("/declarations/")
 def declaration_list():
-    establishment_id = _establishment_id()
+    establishment_id = own_establishment_id()
     now = utcnow()
     notices = []
     status = request.args.get("status", "").strip()
     if status not in FILTER_LABELS:
         notices.append(_("Unknown status; showing every status."))
         status = ""
-    since, until = _date_arg("since", notices), _date_arg("until", notices)
+    since, until = date_arg("since", notices), date_arg("until", notices)
     query = declarations.declaration_query(establishment_id, status=status, since=since, until=until, now=now)
     page = db.paginate(query, page=int_arg("page"), per_page=PER_PAGE, error_out=False)
     return render_template(
@@ -88,7 +65,7 @@ def _config(name: str):
 
 @bp.post("/declarations/<int:declaration_id>/retry")
 def declaration_retry(declaration_id: int):
-    establishment_id = _establishment_id()
+    establishment_id = own_establishment_id()
     form = RetryForm()
     if not form.validate_on_submit():
         abort(400)

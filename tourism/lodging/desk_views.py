@@ -4,7 +4,7 @@ Every lookup is scoped to `current_user.establishment_id`; another establishment
 found (404), exactly like ids that do not exist. Pages show personal data, so none is cached.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -12,30 +12,22 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tourism.core.pages import int_arg
+from tourism.core.pages import date_arg, int_arg
 from tourism.extensions import db
 from tourism.lodging import desk_forms, rooms, services
-from tourism.lodging.blueprint import bp
+from tourism.lodging.blueprint import bp, own_establishment_id
 from tourism.lodging.errors import LodgingError, NotFound
 from tourism.lodging.models import ROOM_TYPES, STAY_STATUSES, Declaration, Establishment, Room
 from tourism.lodging.validation import COUNTRIES, parse_date
 
 PER_PAGE = 50
 # Dates outside this span are typing errors, and would overflow date arithmetic at the edges.
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _eid() -> int:
-    establishment_id = current_user.establishment_id
-    if establishment_id is None:  # the permission table admits only establishment roles
-        abort(403)
-    return establishment_id
-
-
 def _establishment() -> Establishment:
-    return db.session.get(Establishment, _eid())
+    return db.session.get(Establishment, own_establishment_id())
 
 
 def _actor():
@@ -86,17 +78,6 @@ def _field(name: str, length: int = 200) -> str:
     return desk_forms.clean(request.form.get(name, ""), length)
 
 
-def _date_arg(name: str, notices: list) -> date | None:
-    value = _arg(name, 40)
-    if not value:
-        return None
-    day = parse_date(value[:10]) if len(value) <= 10 else None
-    if day is None or not EARLIEST <= day <= LATEST:
-        notices.append(_("“%(value)s” is not a date; that filter was ignored.", value=value[:40]))
-        return None
-    return day
-
-
 def _active_rooms(establishment_id: int) -> list[Room]:
     return list(db.session.scalars(
         sa.select(Room).where(Room.establishment_id == establishment_id, Room.active).order_by(Room.number)
@@ -109,11 +90,11 @@ def _active_rooms(establishment_id: int) -> list[Room]:
 def desk_board():
     notices: list[str] = []
     today = services.today()
-    day = _date_arg("day", notices)
+    day = date_arg("day", notices)
     if _arg("day") and day is None:
         notices[-1] = _("“%(value)s” is not a date; showing today.", value=_arg("day", 40))
     day = day or today
-    board = services.board(_eid(), day)
+    board = services.board(own_establishment_id(), day)
     return _page(
         "lodging/desk/board.html",
         board=board,
@@ -238,13 +219,13 @@ def _stay_page(stay, status: int = 200, failed: str = "", errors: dict | None = 
 
 @bp.get("/stays/<int:stay_id>")
 def desk_stay(stay_id: int):
-    stay = _found(services.get_stay, _eid(), stay_id)
+    stay = _found(services.get_stay, own_establishment_id(), stay_id)
     return _stay_page(stay)
 
 
 def _stay_action(stay_id: int, name: str, action, success):
     """Run one stay form's service call; flash and redirect, or show the page again with the errors."""
-    establishment_id = _eid()
+    establishment_id = own_establishment_id()
     _found(services.get_stay, establishment_id, stay_id)
     try:
         stay = action(establishment_id)
@@ -314,7 +295,7 @@ def desk_register():
     notices: list[str] = []
     name = _arg("name", 100)
     document = _arg("document", 30)
-    since, until = _date_arg("since", notices), _date_arg("until", notices)
+    since, until = date_arg("since", notices), date_arg("until", notices)
     nationality = _arg("nationality", 2).upper()
     if nationality and nationality not in COUNTRIES:
         notices.append(_("Unknown country; showing every nationality."))
@@ -324,7 +305,7 @@ def desk_register():
         notices.append(_("Unknown status; showing every status."))
         status = ""
     query = services.register_query(
-        _eid(), name=name, document=document, since=since, until=until, nationality=nationality, status=status
+        own_establishment_id(), name=name, document=document, since=since, until=until, nationality=nationality, status=status
     )
     page = db.paginate(query, page=int_arg("page"), per_page=PER_PAGE, error_out=False)
     params = {"name": name, "document": document, "since": since.isoformat() if since else "",
@@ -340,7 +321,7 @@ def desk_register():
 
 @bp.get("/guests/<int:guest_id>")
 def desk_guest(guest_id: int):
-    guest, number = _found(services.reveal_guest, _eid(), guest_id, actor=_actor())
+    guest, number = _found(services.reveal_guest, own_establishment_id(), guest_id, actor=_actor())
     return _page("lodging/desk/guest.html", guest=guest, number=number)
 
 
@@ -351,7 +332,7 @@ def _room_data() -> dict:
 
 
 def _rooms_page(status: int = 200, errors: dict | None = None, notice: str = "", values: dict | None = None):
-    establishment_id = _eid()
+    establishment_id = own_establishment_id()
     return _page(
         "lodging/desk/rooms.html",
         status,
@@ -393,7 +374,7 @@ def desk_room_new():
     if request.method == "POST":
         data = _room_data()
         try:
-            room = rooms.create_room(_eid(), data)
+            room = rooms.create_room(own_establishment_id(), data)
         except LodgingError as error:
             db.session.rollback()
             return _room_form_page(None, 422, {k: str(v) for k, v in error.fields.items()}, values=data,
@@ -405,16 +386,16 @@ def desk_room_new():
 
 @bp.route("/rooms/<int:room_id>", methods=["GET", "POST"])
 def desk_room_edit(room_id: int):
-    room = _found(rooms.get_room, _eid(), room_id)
+    room = _found(rooms.get_room, own_establishment_id(), room_id)
     if request.method == "POST":
         data = {**_room_data(), "active": request.form.get("active") == "1"}
         try:
-            room = rooms.update_room(_eid(), room_id, data)
+            room = rooms.update_room(own_establishment_id(), room_id, data)
         except NotFound:
             abort(404)
         except LodgingError as error:
             db.session.rollback()
-            room = _found(rooms.get_room, _eid(), room_id)
+            room = _found(rooms.get_room, own_establishment_id(), room_id)
             return _room_form_page(room, 422, {k: str(v) for k, v in error.fields.items()}, values=data,
                                    failed="room")
         flash(_("Room %(room)s saved.", room=room.number), "success")
@@ -424,9 +405,9 @@ def desk_room_edit(room_id: int):
 
 @bp.post("/rooms/<int:room_id>/remove")
 def desk_room_remove(room_id: int):
-    room = _found(rooms.get_room, _eid(), room_id)
+    room = _found(rooms.get_room, own_establishment_id(), room_id)
     number = room.number
-    outcome = _found(rooms.remove_room, _eid(), room_id)
+    outcome = _found(rooms.remove_room, own_establishment_id(), room_id)
     if outcome == "deleted":
         flash(_("Room %(room)s removed.", room=number), "success")
     else:
@@ -441,13 +422,13 @@ def _period_data() -> dict:
 
 @bp.post("/rooms/<int:room_id>/out-of-service")
 def desk_room_out_of_service_add(room_id: int):
-    room = _found(rooms.get_room, _eid(), room_id)
+    room = _found(rooms.get_room, own_establishment_id(), room_id)
     data = _period_data()
     try:
-        rooms.add_out_of_service(_eid(), room_id, data)
+        rooms.add_out_of_service(own_establishment_id(), room_id, data)
     except LodgingError as error:
         db.session.rollback()
-        room = _found(rooms.get_room, _eid(), room_id)
+        room = _found(rooms.get_room, own_establishment_id(), room_id)
         return _page_for_period(room, error, data)
     flash(_("Room %(room)s is out of service from %(start)s to %(end)s.", room=room.number,
             start=format_date(parse_date(data["start_date"]), "medium"),
@@ -465,7 +446,7 @@ def _page_for_period(room, error: LodgingError, data: dict):
 
 @bp.post("/rooms/<int:room_id>/out-of-service/<int:period_id>/remove")
 def desk_room_out_of_service_remove(room_id: int, period_id: int):
-    _found(rooms.remove_out_of_service, _eid(), room_id, period_id)
+    _found(rooms.remove_out_of_service, own_establishment_id(), room_id, period_id)
     flash(_("The room is back in service for that period."), "success")
     return redirect(url_for("lodging.desk_room_edit", room_id=room_id))
 
@@ -474,7 +455,7 @@ def desk_room_out_of_service_remove(room_id: int, period_id: int):
 def desk_closure_add():
     data = _period_data()
     try:
-        rooms.add_closure(_eid(), data)
+        rooms.add_closure(own_establishment_id(), data)
     except LodgingError as error:
         db.session.rollback()
         return _rooms_page(error.status if error.status in (409, 422) else 422,
@@ -486,6 +467,6 @@ def desk_closure_add():
 
 @bp.post("/closures/<int:closure_id>/remove")
 def desk_closure_remove(closure_id: int):
-    _found(rooms.remove_closure, _eid(), closure_id)
+    _found(rooms.remove_closure, own_establishment_id(), closure_id)
     flash(_("Closure removed."), "success")
     return redirect(url_for("lodging.desk_rooms"))

@@ -13,7 +13,7 @@ from wtforms.validators import Length
 
 from tourism.i18n import current_locale
 from tourism.lodging import reports
-from tourism.lodging.blueprint import bp
+from tourism.lodging.blueprint import bp, own_establishment_id
 from tourism.lodging.errors import LodgingError
 
 
@@ -23,13 +23,6 @@ class SubmitReportForm(FlaskForm):
         validators=[Length(max=1000)],
         render_kw={"rows": 3, "maxlength": 1000, "autocomplete": "off"},
     )
-
-
-def _establishment_id() -> int:
-    establishment_id = getattr(current_user, "establishment_id", None)
-    if not establishment_id:
-        abort(403)
-    return establishment_id
 
 
 def country_names() -> dict[str, str]:
@@ -64,7 +57,7 @@ def _month_or_404(value: str):
 
 @bp.get("/reports/")
 def report_list():
-    establishment_id = _establishment_id()
+    establishment_id = own_establishment_id()
     return render_template(
         "lodging/reports/list.html", months=reports.report_months(establishment_id), **formatters()
     )
@@ -72,7 +65,7 @@ def report_list():
 
 @bp.get("/reports/<month>")
 def report_month(month: str):
-    establishment_id = _establishment_id()
+    establishment_id = own_establishment_id()
     first = _month_or_404(month)
     return _render_month(establishment_id, first, SubmitReportForm())
 
@@ -96,7 +89,7 @@ def _render_month(establishment_id: int, month, form, status_code: int = 200):
 
 @bp.post("/reports/<month>/submit")
 def report_submit(month: str):
-    establishment_id = _establishment_id()
+    establishment_id = own_establishment_id()
     first = _month_or_404(month)
     form = SubmitReportForm()
     if not form.validate_on_submit():
