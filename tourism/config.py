@@ -138,4 +138,7 @@ def from_environment(instance_path: Path, environ=None) -> dict:
         "DECLARATION_MAX_ATTEMPTS": int(env.get("DECLARATION_MAX_ATTEMPTS", "8")),
         "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "200000")),
     }
+    if env.get("JOBS_INLINE"):
+        # Unset, core.jobs runs jobs inline only under TESTING.
+        settings["JOBS_INLINE"] = _flag(env["JOBS_INLINE"])
     return settings
