@@ -60,7 +60,7 @@ def test_add_guest_clones_the_fieldset_and_the_check_in_goes_through(page, datab
         _forget_stays(database_url)
 
 
-def test_front_desk_pages_have_no_serious_accessibility_problems(page):
+def test_front_desk_pages_fit_a_phone_and_have_no_serious_accessibility_problems(page):
     from axe_playwright_python.sync_playwright import Axe
 
     page.goto("/en/account/sign-in?next=/en/lodging/")
@@ -69,16 +69,21 @@ def test_front_desk_pages_have_no_serious_accessibility_problems(page):
     page.page.locator("main button[type=submit]").click()
     page.page.wait_for_url("**/en/lodging/")
     try:
-        found = {}
+        found, too_wide = {}, {}
         for path in ("/en/lodging/", "/en/lodging/check-in", "/en/lodging/register", "/en/lodging/rooms/",
                      "/en/lodging/import/", "/en/lodging/declarations/", "/en/lodging/reports/", "/en/lodging/tokens/"):
             page.goto(path)
+            # Wide tables scroll inside themselves; the page itself never scrolls sideways at 390 px.
+            width = page.page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                too_wide[path] = width
             results = Axe().run(page.page)
             serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
                        if v["impact"] in ("serious", "critical")]
             if serious:
                 found[path] = serious
         assert found == {}
+        assert too_wide == {}
     finally:
         page.page.evaluate("document.querySelector('form[action$=\"/account/sign-out\"]').submit()")
         page.page.wait_for_url("**/en/")
