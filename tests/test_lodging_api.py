@@ -323,6 +323,28 @@ def test_same_key_while_running_is_409(client, token, establishment):
     assert stays_count() == 0
 
 
+def test_the_answer_is_saved_with_the_stay_so_a_crash_after_the_commit_makes_no_second_stay(
+    client, token, establishment, monkeypatch
+):
+    from tourism.lodging import idempotency
+
+    def worker_dies(*args, **kwargs):
+        raise SystemExit("worker killed after the commit")
+
+    # Had the answer been written only after the stay's commit, this would leave the key running,
+    # and a retry a minute later would take it over and check the guests in twice.
+    monkeypatch.setattr(idempotency, "finish", worker_dies)
+    first = post_stay(client, token, stay_body(), **{"Idempotency-Key": "crash-after-commit"})
+    assert first.status_code == 201
+    record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.key == "crash-after-commit"))
+    assert record.completed_at is not None and json.loads(record.response_body)["id"] == first.get_json()["id"]
+    record.created_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    retry = post_stay(client, token, stay_body(), **{"Idempotency-Key": "crash-after-commit"})
+    assert retry.status_code == 201 and retry.get_json() == first.get_json()
+    assert stays_count() == 1
+
+
 def test_an_abandoned_request_can_be_retried(client, token, establishment):
     _in_progress(establishment, "crashed", stay_body(), age=timedelta(minutes=5))
     response = post_stay(client, token, stay_body(), **{"Idempotency-Key": "crashed"})

@@ -126,10 +126,14 @@ def _answer(work) -> tuple[int, dict]:
 
 
 def _idempotent(bearer: tokens.Bearer, body: dict, work) -> Response:
-    """Answer a POST once per Idempotency-Key; replay that answer to retries."""
+    """Answer a POST once per Idempotency-Key; replay that answer to retries.
+
+    `work(store)` does the request; with a key, `store(status, payload)` records the answer in
+    the work's own transaction, when the work offers to (check-in does, before its commit).
+    """
     key = _idempotency_key()
     if key is None:
-        status, payload = _answer(work)
+        status, payload = _answer(lambda: work(None))
         return _json(status, payload, _located(status, payload))
     fingerprint = idempotency.request_hash(request.method, request.path, body)
     try:
@@ -140,12 +144,20 @@ def _idempotent(bearer: tokens.Bearer, body: dict, work) -> Response:
     if stored is not None:
         payload = json.loads(stored.body)
         return _json(stored.status, payload, {**_located(stored.status, payload), "Idempotent-Replayed": "true"})
+    recorded = []
+
+    def store(status: int, payload: dict) -> None:
+        # Called by the work inside its own transaction, just before it commits.
+        idempotency.record(bearer.establishment_id, key, status, json.dumps(payload, ensure_ascii=False))
+        recorded.append(status)
+
     try:
-        status, payload = _answer(work)
+        status, payload = _answer(lambda: work(store))
     except BaseException:
         idempotency.abandon(bearer.establishment_id, key)
         raise
-    idempotency.finish(bearer.establishment_id, key, status, json.dumps(payload, ensure_ascii=False))
+    if not recorded:
+        idempotency.finish(bearer.establishment_id, key, status, json.dumps(payload, ensure_ascii=False))
     return _json(status, payload, _located(status, payload))
 
 
@@ -185,7 +197,7 @@ def lodging_create_stay():
     bearer = _bearer()
     body = _body()
 
-    def work():
+    def work(store):
         room = body.get("room")
         if isinstance(room, int) and not isinstance(room, bool):
             room = str(room)  # a bare number is the room's number, never its database id
@@ -200,6 +212,7 @@ def lodging_create_stay():
         stay = services.check_in_one(
             _establishment(bearer), room, body.get("check_in"), body.get("check_out"), body.get("guests"),
             group_name=group_name, source="api",
+            before_commit=(lambda stays: store(201, stay_json(stays[0]))) if store else None,
         )
         # check_in leaves what it wrote loaded, so the answer costs no further query.
         return 201, stay_json(stay)
@@ -219,7 +232,8 @@ def lodging_check_out(stay_id: int):
     bearer = _bearer()
     body = _body(optional=True)
 
-    def work():
+    def work(_store):
+        # A second check-out is refused (409), so this answer needs no same-transaction record.
         on = None
         if body.get("check_out") is not None:
             on = parse_date(body["check_out"])

@@ -104,15 +104,24 @@ def begin(establishment_id: int, key: str, fingerprint: str) -> StoredResponse |
     raise InProgress(_("A request with this Idempotency-Key is still in progress; retry later."))
 
 
-def finish(establishment_id: int, key: str, status: int, body: str) -> None:
-    """Store the answer of a claimed key, for its retries."""
+def record(establishment_id: int, key: str, status: int, body: str) -> None:
+    """Write the answer of a claimed key into the current transaction (the caller commits).
+
+    Done in the same transaction as the work itself, a crash after the commit can no longer
+    leave a stay whose retry would make a second one.
+    """
     table = _table()
-    db.session.commit()
-    db.session.execute(
+    db.session.connection().execute(
         sa.update(table)
         .where(table.c.establishment_id == establishment_id, table.c.key == key)
         .values(response_status=status, response_body=body, completed_at=utcnow())
     )
+
+
+def finish(establishment_id: int, key: str, status: int, body: str) -> None:
+    """Store the answer of a claimed key, for its retries."""
+    db.session.commit()
+    record(establishment_id, key, status, body)
     db.session.commit()
 
 

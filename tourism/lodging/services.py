@@ -315,11 +315,15 @@ def check_in(
     source: str = "desk",
     actor=None,
     declare: bool = True,
+    before_commit=None,
 ) -> list[Stay]:
     """Check guests into one or more rooms (a group) for the same dates; all or nothing.
 
     `establishment` is the model or anything with its `id` and `approved` (the API's token
     lookup gives a tokens.EstablishmentRef, to spare a query).
+
+    `before_commit(stays)`, if given, runs inside the transaction just before it commits (the API
+    records its idempotent answer there, so the stay and the answer are saved together).
 
     Raises InvalidFields for bad input, NotFound for a room that is not the establishment's,
     Conflict when a room is full, closed or out of service, or a guest is already staying.
@@ -410,6 +414,8 @@ def check_in(
         set_committed_value(stay, "guests", by_stay[stay.id])
         for guest in by_stay[stay.id]:
             set_committed_value(guest, "stay", stay)
+    if before_commit is not None:
+        before_commit(stays)
     commit_keeping_loaded()
     return list(stays)
 
