@@ -464,3 +464,30 @@ def test_staff_and_others_cannot_manage_tokens(app, establishment):
     assert tokens.authenticate(token) is not None
     anonymous = app.test_client().get("/en/lodging/tokens/")
     assert anonymous.status_code == 302 and "sign-in" in anonymous.headers["Location"]
+
+
+def test_the_hotels_api_is_rate_limited_per_token_not_per_address(app, client, token, other_token):
+    app.config["RATELIMIT_HOTEL_API"] = "3 per minute"
+    # The open-data API's per-address limit does not apply here.
+    app.config["RATELIMIT_API"] = "1 per minute"
+    try:
+        ours = [client.get("/api/v1/rooms", headers=auth(token)).status_code for _ in range(4)]
+        # The same address with another hotel's token (a PMS vendor serving both) is not held back.
+        theirs = client.get("/api/v1/rooms", headers=auth(other_token))
+        made_up = [client.get("/api/v1/rooms", headers=auth(f"ldg_made-up-{n}")).status_code for n in range(3)]
+    finally:
+        app.config["RATELIMIT_HOTEL_API"] = "600 per minute"
+        app.config["RATELIMIT_API"] = "600 per minute"
+    assert ours == [200, 200, 200, 429]
+    assert theirs.status_code == 200
+    assert made_up == [401, 401, 401]
+
+
+def test_made_up_tokens_are_limited_per_address(app, client):
+    app.config["RATELIMIT_HOTEL_API_ADDRESS"] = "3 per minute"
+    try:
+        answers = [client.get("/api/v1/rooms", headers=auth(f"ldg_guess-{n}")) for n in range(4)]
+    finally:
+        app.config["RATELIMIT_HOTEL_API_ADDRESS"] = "6000 per minute"
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert error(answers[-1])["code"] == "too_many_requests" and answers[-1].headers["Retry-After"]

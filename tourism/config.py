@@ -120,6 +120,9 @@ def from_environment(instance_path: Path, environ=None) -> dict:
         "RATELIMIT_SIGN_UP": env.get("RATELIMIT_SIGN_UP", "10 per hour"),
         "RATELIMIT_EMAIL": env.get("RATELIMIT_EMAIL", "5 per hour"),
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per minute"),
+        # The hotels' API: per token, and per address across all tokens (a PMS vendor's servers).
+        "RATELIMIT_HOTEL_API": env.get("RATELIMIT_HOTEL_API", "600 per minute"),
+        "RATELIMIT_HOTEL_API_ADDRESS": env.get("RATELIMIT_HOTEL_API_ADDRESS", "6000 per minute"),
         # Without MAIL_SERVER, mail goes to the log and the admins' outbox instead of SMTP.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),

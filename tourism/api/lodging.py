@@ -9,12 +9,12 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 
 from tourism.api.errors import HTTP_MESSAGES, ApiError, error_response
 from tourism.api.views import bp
-from tourism.extensions import csrf, db
+from tourism.extensions import client_address, csrf, db, limiter
 from tourism.lodging import idempotency, services, tokens
 from tourism.lodging.errors import LodgingError, NotFound
 from tourism.lodging.models import Establishment, Room, RoomOutOfService, Stay
@@ -26,6 +26,28 @@ KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # The services speak of arrival and departure; the API's body says check_in and check_out.
 FIELD_NAMES = {"arrival": "check_in", "departure": "check_out"}
+
+
+def _software_key() -> str:
+    """Rate-limit a hotel's software by its token: one PMS vendor's address may serve many hotels."""
+    scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + tokens.hash_token(token.strip())
+    return "address:" + client_address()
+
+
+# These replace the blueprint's per-address limit on the hotels' endpoints: per token, and a
+# wider per-address one so that made-up tokens cannot be tried without bound.
+hotel_limits = [
+    limiter.limit(lambda: current_app.config["RATELIMIT_HOTEL_API"], key_func=_software_key),
+    limiter.limit(lambda: current_app.config["RATELIMIT_HOTEL_API_ADDRESS"], key_func=client_address),
+]
+
+
+def _limited(view):
+    for limit in hotel_limits:
+        view = limit(view)
+    return view
 
 
 class Unauthorized(ApiError):
@@ -193,6 +215,7 @@ def _establishment(bearer: tokens.Bearer) -> Establishment:
 
 
 @bp.post("/stays")
+@_limited
 def lodging_create_stay():
     bearer = _bearer()
     body = _body()
@@ -221,6 +244,7 @@ def lodging_create_stay():
 
 
 @bp.get("/stays/<int:stay_id>")
+@_limited
 def lodging_stay(stay_id: int):
     bearer = _bearer()
     status, payload = _answer(lambda: (200, stay_json(services.get_stay(bearer.establishment_id, stay_id))))
@@ -228,6 +252,7 @@ def lodging_stay(stay_id: int):
 
 
 @bp.post("/stays/<int:stay_id>/checkout")
+@_limited
 def lodging_check_out(stay_id: int):
     bearer = _bearer()
     body = _body(optional=True)
@@ -253,6 +278,7 @@ ROOM_STATUSES = ("available", "occupied", "out_of_service", "inactive")
 
 
 @bp.get("/rooms")
+@_limited
 def lodging_rooms():
     bearer = _bearer()
     day = services.today()
