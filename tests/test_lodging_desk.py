@@ -572,3 +572,12 @@ def test_register_date_range(sign_in_as, establishment):
     assert "New Guest" in html and "Old Guest" not in html
     html = client.get(f"/en/lodging/register?until={day(-5).isoformat()}").get_data(as_text=True)
     assert "Old Guest" in html and "New Guest" not in html
+
+
+def test_every_code_has_a_label():
+    from tourism.lodging import desk_forms
+    from tourism.lodging.models import PURPOSES, ROOM_TYPES, STAY_STATUSES
+
+    assert set(desk_forms.PURPOSE_LABELS) == set(PURPOSES)
+    assert set(desk_forms.ROOM_TYPE_LABELS) == set(ROOM_TYPES)
+    assert set(desk_forms.STATUS_LABELS) == set(STAY_STATUSES)

@@ -126,10 +126,9 @@ def _deliver(declaration: Declaration, config) -> str:
     if config.get("DECLARATION_TOKEN"):
         headers["Authorization"] = f"Bearer {config['DECLARATION_TOKEN']}"
     url = config["DECLARATION_URL"].rstrip("/") + "/declarations"
+    timeout = float(config.get("DECLARATION_TIMEOUT") or 10)
     try:
-        response = requests.post(
-            url, json=build_payload(declaration), headers=headers, timeout=config.get("DECLARATION_TIMEOUT") or 10
-        )
+        response = requests.post(url, json=build_payload(declaration), headers=headers, timeout=timeout)
     except requests.Timeout:
         raise _Retry("timeout") from None
     except requests.ConnectionError:

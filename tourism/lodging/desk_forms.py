@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 
 from tourism.core.text import fold
 from tourism.i18n import current_locale
-from tourism.lodging.models import PURPOSES, ROOM_TYPES
 from tourism.lodging.validation import COUNTRIES
 
 GUEST_FIELDS = ("full_name", "birth_date", "sex", "nationality", "residence_country", "document_type",
@@ -46,7 +45,6 @@ ROOM_TYPE_LABELS = {
 STATUS_LABELS = {"in_house": _l("In house"), "checked_out": _l("Checked out"), "cancelled": _l("Cancelled")}
 DECLARATION_LABELS = {"pending": _l("Declaration pending"), "sent": _l("Declaration sent"),
                       "failed": _l("Declaration failed")}
-assert set(PURPOSE_LABELS) == set(PURPOSES) and set(ROOM_TYPE_LABELS) == set(ROOM_TYPES)
 
 
 def clean(value, length: int = 200) -> str:

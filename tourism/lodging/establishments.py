@@ -14,6 +14,7 @@ from tourism.core.database import utcnow
 from tourism.core.text import fold
 from tourism.extensions import db
 from tourism.lodging.models import ESTABLISHMENT_KINDS, ESTABLISHMENT_STATUSES, Establishment, Room
+from tourism.lodging.services import lock_establishment
 from tourism.lodging.validation import ValidationError as InvalidFields
 from tourism.portal.models import PROVINCE_BOUNDS, Area, public_content
 
@@ -224,6 +225,7 @@ def register(user, data: dict) -> Establishment:
 def update_profile(establishment: Establishment, data: dict) -> Establishment:
     """Save a manager's changes to the profile (the licence status is the department's)."""
     clean = clean_profile(data)
+    lock_establishment(establishment.id)
     for key, value in clean.items():
         setattr(establishment, key, value)
     db.session.commit()
@@ -232,6 +234,9 @@ def update_profile(establishment: Establishment, data: dict) -> Establishment:
 
 def set_status(establishment: Establishment, status: str, reason: str, actor) -> Establishment:
     """Approve, reject or suspend an establishment, with the reason the refusals need."""
+    # Serialised with the establishment's check-ins; and on SQLite the lock makes this
+    # transaction a writer from its first statement, so a concurrent commit cannot make it stale.
+    lock_establishment(establishment.id)
     reason = " ".join((reason or "").split())
     if status not in ESTABLISHMENT_STATUSES or status not in TRANSITIONS.get(establishment.status, ()):
         raise InvalidFields({"status": _("This establishment cannot go from “%(from)s” to that status.",

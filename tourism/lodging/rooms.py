@@ -21,6 +21,7 @@ from tourism.lodging.models import (
     Stay,
     StaySegment,
 )
+from tourism.lodging.services import lock_establishment
 from tourism.lodging.validation import ValidationError, parse_date
 
 MAX_BEDS = 50
@@ -109,6 +110,7 @@ def _refresh_declared(establishment_id: int) -> None:
 
 def create_room(establishment_id: int, data: dict) -> Room:
     """Add a room to the establishment."""
+    lock_establishment(establishment_id)
     fields = _room_fields(establishment_id, data)
     room = Room(establishment_id=establishment_id, active=True, **fields)
     db.session.add(room)
@@ -120,6 +122,7 @@ def create_room(establishment_id: int, data: dict) -> Room:
 
 def update_room(establishment_id: int, room_id, data: dict) -> Room:
     """Change a room's number, type, beds, capacity, or whether it is in use."""
+    lock_establishment(establishment_id)
     room = get_room(establishment_id, room_id)
     fields = _room_fields(establishment_id, data, room.id)
     for key, value in fields.items():
@@ -133,6 +136,7 @@ def update_room(establishment_id: int, room_id, data: dict) -> Room:
 
 def remove_room(establishment_id: int, room_id) -> str:
     """Delete a room, or take it out of use when stays refer to it; return "deleted" or "deactivated"."""
+    lock_establishment(establishment_id)
     room = get_room(establishment_id, room_id)
     used = db.session.scalar(
         sa.select(sa.func.count()).select_from(StaySegment).where(StaySegment.room_id == room.id)
@@ -188,6 +192,7 @@ def _booked_stays(establishment_id: int, start: date, end: date, room_id: int | 
 
 def add_out_of_service(establishment_id: int, room_id, data: dict) -> RoomOutOfService:
     """Take a room out of service for some days; refused while guests are booked into it then."""
+    lock_establishment(establishment_id)
     room = get_room(establishment_id, room_id)
     start, end, reason = _period(data)
     if _booked_stays(establishment_id, start, end, room.id) is not None:
@@ -204,6 +209,7 @@ def add_out_of_service(establishment_id: int, room_id, data: dict) -> RoomOutOfS
 
 def remove_out_of_service(establishment_id: int, room_id, period_id) -> None:
     """Put a room back in service for one of its periods."""
+    lock_establishment(establishment_id)
     room = get_room(establishment_id, room_id)
     period = next((p for p in room.out_of_service if str(p.id) == str(period_id)), None)
     if period is None:
@@ -214,6 +220,7 @@ def remove_out_of_service(establishment_id: int, room_id, period_id) -> None:
 
 def add_closure(establishment_id: int, data: dict) -> EstablishmentClosure:
     """Close the establishment for some days (a season, works); refused while guests are booked then."""
+    lock_establishment(establishment_id)
     start, end, reason = _period(data)
     if _booked_stays(establishment_id, start, end) is not None:
         raise Conflict(
@@ -229,6 +236,7 @@ def add_closure(establishment_id: int, data: dict) -> EstablishmentClosure:
 
 def remove_closure(establishment_id: int, closure_id) -> None:
     """Drop one of the establishment's closures."""
+    lock_establishment(establishment_id)
     try:
         closure_id = int(closure_id)
     except (TypeError, ValueError):
