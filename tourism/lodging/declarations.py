@@ -21,6 +21,7 @@ from tourism.extensions import db
 from tourism.lodging import crypto
 from tourism.lodging.errors import Conflict, NotFound
 from tourism.lodging.models import Declaration, Establishment, Guest, Stay
+from tourism.lodging.services import lock_establishment
 
 # Minutes to wait after the n-th failed attempt: 1, 2, 4, 8 … up to an hour. Deterministic, so that
 # the schedule can be checked; a few establishments do not make a thundering herd.
@@ -210,6 +211,7 @@ def send_pending(now: datetime | None = None, limit: int = 500) -> SendResult:
 
 def retry_declaration(establishment_id: int, declaration_id) -> Declaration:
     """Put a failed declaration back in the outbox, due now, with a fresh round of attempts."""
+    lock_establishment(establishment_id)  # a writer from its first statement (see services)
     declaration = get_declaration(establishment_id, declaration_id)
     if declaration.status != "failed":
         raise Conflict(_("Only a failed declaration can be sent again."), code="not_failed")

@@ -180,6 +180,7 @@ def store_upload(establishment_id: int, filename: str, stream, actor=None) -> Im
     if path.stat().st_size == 0:
         path.unlink()
         raise LodgingError(_("The file is empty."), {"file": _("The file is empty.")}, code="file_empty")
+    lock_establishment(establishment_id)  # a writer from its first statement (see services)
     job = ImportJob(
         establishment_id=establishment_id, filename=name, stored_path=relative, status="validating",
         created_by_id=getattr(actor, "id", None),
@@ -205,6 +206,7 @@ def recent_jobs(establishment_id: int, limit: int = 10) -> list[ImportJob]:
 
 def discard(job: ImportJob) -> None:
     """Drop an upload that will not be committed."""
+    lock_establishment(job.establishment_id)
     _remove_files(job)
     job.status = "discarded"
     job.finished_at = utcnow()
@@ -798,6 +800,8 @@ def validate_job(job_id: int, locale: str | None = None, on_progress: Callable |
 
 def start_commit(job: ImportJob) -> bool:
     """Mark a ready job as importing; False when it is not ready (already done, invalid...)."""
+    # Under the lock, two clicks on "import" cannot both see "ready".
+    lock_establishment(job.establishment_id)
     if job.status != "ready":
         return False
     job.status = "importing"

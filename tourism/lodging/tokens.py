@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tourism.core import audit
 from tourism.core.database import utcnow
 from tourism.extensions import db
+from tourism.lodging import services
 from tourism.lodging.errors import NotFound
 from tourism.lodging.models import ApiToken, Establishment
 
@@ -46,6 +47,7 @@ def hash_token(token: str) -> str:
 
 def create_token(establishment: Establishment, name: str = "", actor=None) -> tuple[ApiToken, str]:
     """Make a new token for an establishment; return the row and the token, which is never stored."""
+    services.lock_establishment(establishment.id)  # a writer from its first statement
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         establishment_id=establishment.id,
@@ -72,6 +74,7 @@ def list_tokens(establishment_id: int) -> list[ApiToken]:
 
 def revoke_token(establishment_id: int, token_id, actor=None) -> ApiToken:
     """Revoke one of the establishment's tokens; another establishment's id is not found."""
+    services.lock_establishment(establishment_id)  # a writer from its first statement
     try:
         token_id = int(token_id)
     except (TypeError, ValueError):
