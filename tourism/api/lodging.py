@@ -17,7 +17,7 @@ from tourism.api.views import bp
 from tourism.extensions import client_address, csrf, db, limiter
 from tourism.lodging import idempotency, services, tokens
 from tourism.lodging.errors import LodgingError, NotFound
-from tourism.lodging.models import Establishment, Room, RoomOutOfService, Stay
+from tourism.lodging.models import Establishment, Room, Stay
 from tourism.lodging.validation import MAX_FUTURE_DAYS, parse_date
 
 # Printable ASCII without spaces, as the OpenAPI document says.
@@ -285,19 +285,15 @@ def lodging_rooms():
     rooms = list(db.session.scalars(
         sa.select(Room).where(Room.establishment_id == bearer.establishment_id).order_by(Room.number)
     ))
-    repairs = set(db.session.scalars(
-        sa.select(RoomOutOfService.room_id).join(Room).where(
-            Room.establishment_id == bearer.establishment_id,
-            RoomOutOfService.start_date <= day, RoomOutOfService.end_date >= day,
-        )
-    ))
+    # One board for all rooms, not a query per room.
+    board = services.board(bearer.establishment_id, day)
 
     def status(room: Room) -> str:
         if not room.active:
             return "inactive"
-        if room.id in repairs:
+        if room.id in board.out_of_service_room_ids:
             return "out_of_service"
-        return "occupied" if services.room_occupancy(room, day, day)[day] else "available"
+        return "occupied" if room.id in board.occupied_room_ids else "available"
 
     return _json(200, {"rooms": [
         {"number": room.number, "type": room.room_type, "capacity": room.capacity,

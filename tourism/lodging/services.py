@@ -9,7 +9,7 @@ with nothing saved.
 import functools
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -158,12 +158,6 @@ def _count_nights(rows, first: date, last: date) -> Counter:
     return counts
 
 
-def room_occupancy(room: Room, first: date, last: date, exclude_stay_id: int | None = None) -> Counter:
-    """Count the guests booked into a room on each date from `first` to `last`."""
-    rows = _room_dates(room, first, last, exclude_stay_id)
-    return _count_nights([row for row in rows if row[0] == "booked"], first, last)
-
-
 def _check_room(room: Room, start: date, end: date, guest_count: int, exclude_stay_id: int | None = None) -> None:
     """Refuse a room that is closed, out of service or too full on any of the dates."""
     dates = occupied_dates(start, end)
@@ -298,11 +292,6 @@ def guest_values(establishment_id: int, data: GuestData, position: int, index: s
         "document_type": data.document_type,
         "purpose": data.purpose,
     }
-
-
-def new_guest(establishment_id: int, data: GuestData, position: int, index: str | None = None) -> Guest:
-    """Build the stored form of a validated guest as a model object."""
-    return Guest(**guest_values(establishment_id, data, position, index))
 
 
 def check_in(
@@ -585,8 +574,13 @@ class Board:
     in_house: list[Stay]
     departures: list[Stay]
     free_rooms: list[Room]
-    occupied_rooms: int
+    occupied_room_ids: set[int]
+    out_of_service_room_ids: set[int]
     guests_tonight: int
+
+    @property
+    def occupied_rooms(self) -> int:
+        return len(self.occupied_room_ids)
 
 
 def board(establishment_id: int, day: date | None = None) -> Board:
@@ -619,7 +613,7 @@ def board(establishment_id: int, day: date | None = None) -> Board:
         .where(Room.establishment_id == establishment_id, RoomOutOfService.start_date <= day, RoomOutOfService.end_date >= day)
     ))
     free = [room for room in rooms if room.id not in taken and room.id not in repairs]
-    return Board(day, arrivals, in_house, departures, free, len(taken), sum(len(s.guests) for s in tonight))
+    return Board(day, arrivals, in_house, departures, free, taken, repairs, sum(len(s.guests) for s in tonight))
 
 
 def _document_indexes(number: str) -> list[str]:
@@ -706,8 +700,3 @@ def purge_personal_data(now: datetime | None = None, batch: int = 5000) -> int:
         db.session.commit()
         purged += len(ids)
     return purged
-
-
-def guests_in(stays: Iterable[Stay]) -> int:
-    """Count the guests of some stays."""
-    return sum(len(stay.guests) for stay in stays)
