@@ -38,12 +38,33 @@ def _reset_postgresql(url: str) -> None:
         engine.dispose()
 
 
+def warehouse_url_for(database_url: str) -> str:
+    """The warehouse's own database beside the lodging one: a second file, or a second PostgreSQL database."""
+    if database_url.startswith("sqlite:///"):
+        return database_url.removesuffix(".db") + "-warehouse.db"
+    url = sa.engine.make_url(database_url)
+    return url.set(database=f"{url.database}_warehouse").render_as_string(hide_password=False)
+
+
+def _create_postgresql_database(url: str) -> None:
+    url = sa.engine.make_url(url)
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database})
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        engine.dispose()
+
+
 def settings_for(database_url: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "DATA_KEY": "test-data-key-0123456789abcdef0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_BINDS": {"warehouse": warehouse_url_for(database_url)},
         "CACHE_TYPE": "SimpleCache",
         "CACHE_REDIS_URL": None,
         "PAGE_CACHE_SECONDS": 0,
@@ -61,6 +82,8 @@ def database_url(request, tmp_path_factory) -> str:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
     _reset_postgresql(url)
+    _create_postgresql_database(warehouse_url_for(url))
+    _reset_postgresql(warehouse_url_for(url))
     return url
 
 
@@ -97,20 +120,21 @@ def app(database_url):
     yield app
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture(autouse=True)
 def _rollback(request, app):
-    """Run each test inside a transaction that is rolled back afterwards."""
+    """Run each test inside transactions, one per database, that are rolled back afterwards."""
     with app.app_context():
         engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
+        originals = {key: engines[key] for key in (None, "warehouse")}
+        connections = {key: engine.connect() for key, engine in originals.items()}
+        transactions = [connection.begin() for connection in connections.values()]
         original_session = db.session
-        # Flask-SQLAlchemy picks binds from its engine map, so point it at our connection.
-        engines[None] = connection
+        # Flask-SQLAlchemy picks binds from its engine map, so point it at our connections.
+        engines.update(connections)
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         cache.clear()
         limiter.reset()
@@ -119,9 +143,11 @@ def _rollback(request, app):
         finally:
             db.session.remove()
             db.session = original_session
-            engines[None] = engine
-            transaction.rollback()
-            connection.close()
+            engines.update(originals)
+            for transaction in transactions:
+                transaction.rollback()
+            for connection in connections.values():
+                connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tourism.map import bp as map_bp
     from tourism.map.assets import bp as vendor_bp
     from tourism.portal import bp as portal_bp
+    from tourism.warehouse import models as warehouse_models  # noqa: F401  (the warehouse bind's tables)
 
     app.register_blueprint(core_bp)
     app.register_blueprint(portal_bp)

@@ -68,6 +68,8 @@ def from_environment(instance_path: Path, environ=None) -> dict:
         _check_production_secrets(env)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'tourism.db'}"
+    # The statistics warehouse is its own database, so analysts' queries never slow the front desks.
+    warehouse_url = env.get("WAREHOUSE_DATABASE_URL") or f"sqlite:///{instance_path / 'warehouse.db'}"
     redis_url = env.get("REDIS_URL", "")
     settings = {
         "PRODUCTION": production,
@@ -75,6 +77,7 @@ def from_environment(instance_path: Path, environ=None) -> dict:
         # Encrypts guests' document numbers; a laptop gets a random one kept in instance/.
         "DATA_KEY": env.get("DATA_KEY") or _instance_secret(instance_path, "data_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_BINDS": {"warehouse": normalise_database_url(warehouse_url)},
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",

@@ -1,0 +1,1 @@
+"""The statistics warehouse: star schema, refresh (ETL), indicators, dashboard and open data."""
