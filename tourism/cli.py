@@ -112,3 +112,6 @@ def init_app(app: Flask) -> None:
     from tourism.lodging.cli import lodging_group
 
     app.cli.add_command(lodging_group)
+    from tourism.warehouse.cli import warehouse_group
+
+    app.cli.add_command(warehouse_group)

@@ -182,6 +182,9 @@ class FactEstablishmentDay(db.Model):
     guest_nights: Mapped[int]
     arrivals: Mapped[int]
     same_day: Mapped[int]
+    domestic_nights: Mapped[int]
+    domestic_arrivals: Mapped[int]
+    domestic_same_day: Mapped[int]
 
 
 class MonthlyEstablishment(db.Model):
@@ -230,6 +233,37 @@ class MonthlyGuests(db.Model):
     nights: Mapped[int]
 
 
+class RefreshWindow(db.Model):
+    """Scratch: the days of each establishment that the running refresh recomputes."""
+
+    __bind_key__ = BIND
+    __tablename__ = "refresh_window"
+
+    establishment_id: Mapped[int] = mapped_column(primary_key=True)
+    start_date: Mapped[date]  # the first day of a month: whole months are recomputed
+    end_date: Mapped[date]
+    first_day: Mapped[date]  # the establishment's first day in the statistics, or start_date if later
+    # Stays last at most 366 nights, so none that arrived before this reach into the window.
+    scan_from: Mapped[date]
+
+
+class StageGuestMonth(db.Model):
+    """Scratch: the running refresh's guests by month and every characteristic at once."""
+
+    __bind_key__ = BIND
+    __tablename__ = "stage_guest_month"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date]
+    establishment_key: Mapped[int]
+    residence: Mapped[str] = mapped_column(sa.String(2))
+    nationality: Mapped[str] = mapped_column(sa.String(2))
+    profile_key: Mapped[int]
+    arrivals: Mapped[int]
+    same_day: Mapped[int]
+    nights: Mapped[int]
+
+
 class RefreshRun(db.Model):
     """One run of `warehouse refresh`: what it read and wrote, and how long it took."""
 
@@ -241,6 +275,7 @@ class RefreshRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(sa.String(12), default="running")  # running, succeeded, failed
     full: Mapped[bool] = mapped_column(default=False)
+    as_of: Mapped[date | None]  # the last day the run counted
     # Stays changed at or after this moment were read; the next run starts from `source_high_water`.
     changed_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_high_water: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,8 @@
 """warehouse star schema
 
-Revision ID: 8db1165e6444
+Revision ID: 578c994fdcb0
 Revises: 2f8c2104af77
-Create Date: 2026-12-02 12:49:51.017188
+Create Date: 2026-12-02 12:56:20.078413
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8db1165e6444'
+revision = '578c994fdcb0'
 down_revision = '2f8c2104af77'
 branch_labels = None
 depends_on = None
@@ -184,6 +184,9 @@ def upgrade_warehouse():
     sa.Column('guest_nights', sa.Integer(), nullable=False),
     sa.Column('arrivals', sa.Integer(), nullable=False),
     sa.Column('same_day', sa.Integer(), nullable=False),
+    sa.Column('domestic_nights', sa.Integer(), nullable=False),
+    sa.Column('domestic_arrivals', sa.Integer(), nullable=False),
+    sa.Column('domestic_same_day', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('establishment_id', 'day', name=op.f('pk_fact_establishment_day'))
     )
     with op.batch_alter_table('fact_establishment_day', schema=None) as batch_op:
@@ -225,6 +228,7 @@ def upgrade_warehouse():
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('full', sa.Boolean(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=True),
     sa.Column('changed_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('source_high_water', sa.DateTime(timezone=True), nullable=True),
     sa.Column('stays_read', sa.Integer(), nullable=False),
@@ -232,6 +236,26 @@ def upgrade_warehouse():
     sa.Column('seconds', sa.Float(), nullable=False),
     sa.Column('message', sa.String(length=500), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_refresh_run'))
+    )
+    op.create_table('refresh_window',
+    sa.Column('establishment_id', sa.Integer(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('first_day', sa.Date(), nullable=False),
+    sa.Column('scan_from', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('establishment_id', name=op.f('pk_refresh_window'))
+    )
+    op.create_table('stage_guest_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('establishment_key', sa.Integer(), nullable=False),
+    sa.Column('residence', sa.String(length=2), nullable=False),
+    sa.Column('nationality', sa.String(length=2), nullable=False),
+    sa.Column('profile_key', sa.Integer(), nullable=False),
+    sa.Column('arrivals', sa.Integer(), nullable=False),
+    sa.Column('same_day', sa.Integer(), nullable=False),
+    sa.Column('nights', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_guest_month'))
     )
     op.create_table('stay_room_segment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -256,6 +280,8 @@ def downgrade_warehouse():
         batch_op.drop_index('ix_stay_room_segment_establishment')
 
     op.drop_table('stay_room_segment')
+    op.drop_table('stage_guest_month')
+    op.drop_table('refresh_window')
     op.drop_table('refresh_run')
     with op.batch_alter_table('fact_stay', schema=None) as batch_op:
         batch_op.drop_index('ix_fact_stay_establishment_dates')
