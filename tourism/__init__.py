@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tourism.map import bp as map_bp
     from tourism.map.assets import bp as vendor_bp
     from tourism.portal import bp as portal_bp
-    from tourism.warehouse import models as warehouse_models  # noqa: F401  (the warehouse bind's tables)
+    from tourism.warehouse.views import dashboard_bp, statistics_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(portal_bp)
@@ -73,6 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(lodging_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(statistics_bp)
 
     from tourism import cli
 
