@@ -34,7 +34,7 @@ def month_figures(start: date | None = None, end: date | None = None, by=("month
 
 
 def warehouse_tables():
-    return [table for table in db.metadatas["warehouse"].sorted_tables]
+    return list(db.metadatas["warehouse"].sorted_tables)
 
 
 def snapshot() -> dict:
