@@ -111,6 +111,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lodging.report_month": ESTABLISHMENT,
     "lodging.report_submit": MANAGER,
     "backoffice.lodging_reports": DEPARTMENT,
+    # -- statistics: the officers' dashboard, its map script, exports and data quality (warehouse/dashboard_views) --
+    "dashboard.index": DEPARTMENT,
+    "dashboard.map_script": DEPARTMENT,
+    "dashboard.export_csv": DEPARTMENT,
+    "dashboard.export_xlsx": DEPARTMENT,
+    "dashboard.quality": DEPARTMENT,
 }
 
 
