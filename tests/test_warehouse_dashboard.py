@@ -44,8 +44,8 @@ def add_stay(place, room, arrival, departure, guests, recorded_after=0):
 def _lodge(slug, kind, area, star_class=None):
     place = Establishment(slug=slug, name=slug.replace("-", " ").title(), kind=kind, star_class=star_class,
                           area_id=area.id, status="approved", created_at=datetime(2024, 1, 1, tzinfo=UTC))
-    place.rooms = [Room(number=f"{slug}-1", room_type="double", single_beds=0, double_beds=1, capacity=2),
-                   Room(number=f"{slug}-2", room_type="double", single_beds=0, double_beds=1, capacity=2)]
+    place.rooms = [Room(number="101", room_type="double", single_beds=0, double_beds=1, capacity=2),
+                   Room(number="102", room_type="double", single_beds=0, double_beds=1, capacity=2)]
     db.session.add(place)
     db.session.flush()
     return place
