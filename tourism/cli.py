@@ -22,7 +22,10 @@ def _pybabel(*args: str) -> None:
 
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has places.")
-def demo_data_command(if_empty: bool):
+@click.option("--stays", type=click.IntRange(min=1), default=None,
+              help="Also make a synthetic lodging history of this many stays in total (not in production).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic history.")
+def demo_data_command(if_empty: bool, stays: int | None, seed: int):
     """Load the demo places, events, news and accounts (safe to run again)."""
     import sqlalchemy as sa
     from flask import current_app
@@ -32,6 +35,9 @@ def demo_data_command(if_empty: bool):
     from tourism.portal.demo import load_demo_content
     from tourism.portal.models import Place
 
+    if stays and current_app.config["PRODUCTION"]:
+        # Refused before anything is loaded, so the command does all it was asked or nothing.
+        raise click.ClickException("Production mode: synthetic stays (--stays) are never made where the site is public.")
     if if_empty and db.session.scalar(sa.select(sa.func.count(Place.id))):
         click.echo("The database already has content; demo data not loaded.")
         return
@@ -50,6 +56,33 @@ def demo_data_command(if_empty: bool):
 
         counts["stays"] = load_demo_stays()
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+    if stays:
+        _synthetic_history(stays, seed)
+
+
+def _synthetic_history(stays: int, seed: int) -> None:
+    """Top the synthetic lodging history up to `stays` stays, with a progress bar."""
+    from tourism.lodging.history import HistoryError, generate_history
+
+    with click.progressbar(length=stays, label="Synthetic stays", show_pos=True) as bar:
+        shown = {"done": 0}
+
+        def on_progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - shown["done"])
+            shown["done"] = done
+
+        try:
+            counts = generate_history(stays, seed=seed, on_progress=on_progress)
+        except HistoryError as error:
+            raise click.ClickException(str(error.message)) from None
+    rate = counts["stays_created"] / counts["seconds"] if counts["seconds"] else 0
+    click.echo(
+        f"Synthetic history {counts['first_day']} to {counts['last_day']}: {counts['establishments']} establishments "
+        f"({counts['establishments_created']} new), {counts['rooms']} rooms, {counts['stays']} stays "
+        f"({counts['stays_created']} new, {counts['guests_created']} guests) in {counts['seconds']:.1f} s "
+        f"({rate:,.0f} stays/s)."
+    )
 
 
 @click.group("users")
