@@ -163,9 +163,12 @@ def free_port() -> int:
 
 def app_environment(workdir: Path) -> dict:
     """Production settings with throwaway keys, a fresh SQLite database and no outside calls."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SITE_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "WAREHOUSE_DATABASE_URL", "REDIS_URL", "SITE_URL")}
     env.update(
         DATABASE_URL=f"sqlite:///{workdir / 'scan.db'}",
+        # The warehouse beside it: by default it would be the developer's instance/warehouse.db.
+        WAREHOUSE_DATABASE_URL=f"sqlite:///{workdir / 'scan-warehouse.db'}",
         TOURISM_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(32),
         DATA_KEY=secrets.token_urlsafe(32),
@@ -181,8 +184,8 @@ def app_environment(workdir: Path) -> dict:
 
 
 def prepare_database(env: dict) -> str | None:
-    """Create the schema and load the demo content; return an error message on failure."""
-    for args in (["db", "upgrade"], ["demo-data"]):
+    """Create the schema, load the demo content and the warehouse; return an error message on failure."""
+    for args in (["db", "upgrade"], ["demo-data"], ["warehouse", "refresh"]):
         done = subprocess.run([APP_BIN / "flask", "--app", "app", *args], cwd=ROOT, env=env,
                               capture_output=True, text=True)
         if done.returncode:

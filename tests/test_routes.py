@@ -18,6 +18,8 @@ REDIRECTS = {"core.root", "accounts.confirm_email", "accounts.reset_password"}
 HUGE_ID = "99999999999999999999"
 # The hotels' API is open to all in the table and checks its own bearer token: without one, 401.
 BEARER_TOKEN_ENDPOINTS = {"api.lodging_create_stay", "api.lodging_stay", "api.lodging_check_out", "api.lodging_rooms"}
+# The open statistics answer 503 until the warehouse is first refreshed (these tests never refresh it).
+UNAVAILABLE_WITHOUT_WAREHOUSE = {"api.stats_accommodation"}
 
 
 def sample_values(app) -> dict:
@@ -110,7 +112,7 @@ def test_every_public_get_route_answers_in_every_locale(app, client):
         for locale in LOCALES if "locale" in rule.arguments else [None]:
             url = _url(app, rule, samples.get(rule.endpoint, {}), locale)
             response = client.get(url)
-            expected = 302 if rule.endpoint in REDIRECTS else 200
+            expected = 302 if rule.endpoint in REDIRECTS else 503 if rule.endpoint in UNAVAILABLE_WITHOUT_WAREHOUSE else 200
             assert response.status_code == expected, (rule.rule, url, response.status_code)
             checked.append(url)
     assert len(checked) >= 7 * 14
@@ -137,7 +139,9 @@ def test_role_route_matrix(app, db, role):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             # POSTs carry no CSRF token: an allowed one stops at the CSRF check (400), changing nothing.
             response = client.open(url, method=method)
-            assert response.status_code < 500, (role, method, url, response.status_code)
+            assert response.status_code < 500 or (
+                rule.endpoint in UNAVAILABLE_WITHOUT_WAREHOUSE and response.status_code == 503
+            ), (role, method, url, response.status_code)
             if rule.endpoint in BEARER_TOKEN_ENDPOINTS:
                 # Cookies never sign in to it, whatever the role.
                 assert response.status_code == 401 and response.is_json, (role, method, url, response.status_code)

@@ -4,4 +4,7 @@ from tourism.api.views import bp
 
 __all__ = ["bp"]
 
-from tourism.api import lodging  # noqa: F401  (adds the hotels' routes to bp)
+from tourism.api import (
+    lodging,  # noqa: F401  (adds the hotels' routes to bp)
+    stats,  # noqa: F401  (adds the open statistics to bp)
+)

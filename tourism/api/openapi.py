@@ -1,5 +1,6 @@
 """The OpenAPI 3 document of /api/v1, which clients and the tests read."""
 
+from tourism.api.stats_openapi import STATS_PATHS, STATS_SCHEMAS
 from tourism.i18n import LOCALES
 from tourism.lodging.models import DOCUMENT_TYPES, PURPOSES, ROOM_TYPES, SEXES, STAY_STATUSES
 from tourism.map.points import BBOX_PATTERN
@@ -302,6 +303,7 @@ def document() -> dict:
                 }
             },
             **LODGING_PATHS,
+            **STATS_PATHS,
         },
         "components": {
             "securitySchemes": {
@@ -311,6 +313,7 @@ def document() -> dict:
             },
             "schemas": {
                 "Error": ERROR,
+                **STATS_SCHEMAS,
                 "GuestInput": GUEST_INPUT,
                 "GuestOutput": GUEST_OUTPUT,
                 "StayInput": STAY_INPUT,

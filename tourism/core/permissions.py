@@ -45,6 +45,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "map.itinerary_script": EVERYONE,
     "api.places": EVERYONE,
     "api.openapi": EVERYONE,
+    # Open statistics: published, suppressed figures only (tourism.warehouse.opendata).
+    "api.stats_accommodation": EVERYONE,
+    "statistics.index": EVERYONE,
     "accounts.sign_up": EVERYONE,
     "accounts.sign_in": EVERYONE,
     "accounts.sign_out": EVERYONE,

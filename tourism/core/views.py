@@ -47,6 +47,7 @@ def sitemap_pages() -> list[tuple[str, dict]]:
     ]
     pages += [("portal.place", {"slug": s}) for s in db.session.scalars(sa.select(Place.slug).order_by(Place.slug))]
     pages += [("directory.directory_list", {})]
+    pages += [("statistics.index", {})]
     pages += [
         ("directory.directory_page", {"slug": s})
         for s in db.session.scalars(
