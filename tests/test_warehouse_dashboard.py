@@ -381,3 +381,46 @@ def test_only_the_department_may_look(app, client, path):
 def test_officers_menu_links_to_statistics(app, sign_in_as):
     html = text_of(sign_in_as("officer").get("/en/"))
     assert 'href="/en/statistics/dashboard/"' in html
+
+
+# -- visits to tourist sites -------------------------------------------------------------------
+
+def test_site_visits_are_shown_beside_the_lodging_figures(world, sign_in_as):
+    pytest.importorskip("tourism.warehouse.visits")
+    from tourism.warehouse.models import DimSite, FactSiteDay
+    from tourism.warehouse.refresh import _execute
+
+    _execute(sa.insert(DimSite), [{"site_id": 9001, "slug": "dash-peak", "name": "Dash Peak", "area_id": None,
+                                   "locality": ""}])
+    _execute(sa.insert(FactSiteDay), [
+        {"site_id": 9001, "day": date(2025, 10, 2), "area_key": None, "visitors": 120,
+         "international_visitors": 20, "revenue": 0},
+        {"site_id": 9001, "day": date(2025, 11, 2), "area_key": None, "visitors": 30,
+         "international_visitors": 0, "revenue": 0},
+    ])
+    html = text_of(sign_in_as("officer").get(URL))
+    sites = row_values(html, "visits_sites")
+    assert cell(sites["dash-peak"], "visitors") == "150"
+    assert cell(sites["dash-peak"], "international_visitors") == "20"
+    assert "Dash Peak" in sites["dash-peak"]
+    # Never added to the lodging figures: the arrivals card still counts guests only.
+    assert re.search(r'data-card="arrivals".*?card-value">4<', html, re.S)
+
+
+def test_periods_by_quarter_and_year(world, ctx):
+    filters, _ = dashboard.parse_filters({"period": "year"}, AS_OF)
+    rows = {row["period"]: row for row in dashboard.series(filters, dashboard.freshness()).rows}
+    assert set(rows) == {"2024", "2025"}
+    assert rows["2025"]["arrivals"] == 4 and rows["2025"]["arrivals_previous"] == 1
+    filters, _ = dashboard.parse_filters({"period": "quarter", "from": "2025-10", "to": "2025-12"}, AS_OF)
+    rows = dashboard.series(filters, dashboard.freshness()).rows
+    assert [(row["period"], row["arrivals"], row["arrivals_previous"], row["provisional"]) for row in rows] == [
+        ("2025-Q4", 4, 1, True)]
+
+
+@pytest.mark.parametrize("locale", ["vi", "ko", "zh", "ja", "ru", "fr"])
+def test_every_language_renders(world, sign_in_as, locale):
+    client = sign_in_as("officer")
+    for path in ("", "quality", "export.csv", "export.xlsx", "map.js"):
+        response = client.get(f"/{locale}/statistics/dashboard/{path}", query_string={"area": "bad", "period": "year"})
+        assert response.status_code == 200, (locale, path)
