@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.test_lodging_api_schema import LODGING_OPERATIONS
+from tests.test_sites_api import SITE_OPERATIONS
 from tests.test_warehouse_opendata import STATS_OPERATIONS
 
 # Every open operation of the document (the hotels' ones, which need a token, are exercised in
@@ -16,7 +17,7 @@ OPERATIONS = [("/places", "GET"), ("/openapi.json", "GET")]
 def test_every_operation_is_exercised(app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     documented = {(path, method.upper()) for path, methods in schema.raw_schema["paths"].items() for method in methods}
-    assert documented == set(OPERATIONS) | set(LODGING_OPERATIONS) | set(STATS_OPERATIONS)
+    assert documented == set(OPERATIONS) | set(LODGING_OPERATIONS) | set(SITE_OPERATIONS) | set(STATS_OPERATIONS)
 
 
 @pytest.mark.parametrize("path, method", OPERATIONS)

@@ -1,5 +1,7 @@
 """Walk the whole URL map: every route is classified, answers, and admits exactly the roles it should."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from flask import url_for
@@ -12,12 +14,14 @@ from tourism.i18n import LOCALES
 from tourism.map.assets import PACKAGES
 from tourism.map.models import Itinerary
 from tourism.portal.models import Event, NewsArticle, Place
+from tourism.sites import services as site_services
 
 # GET endpoints that answer a redirect to anonymous visitors even with good sample values.
 REDIRECTS = {"core.root", "accounts.confirm_email", "accounts.reset_password"}
 HUGE_ID = "99999999999999999999"
 # The hotels' API is open to all in the table and checks its own bearer token: without one, 401.
-BEARER_TOKEN_ENDPOINTS = {"api.lodging_create_stay", "api.lodging_stay", "api.lodging_check_out", "api.lodging_rooms"}
+BEARER_TOKEN_ENDPOINTS = {"api.lodging_create_stay", "api.lodging_stay", "api.lodging_check_out", "api.lodging_rooms",
+                          "api.site_visits"}
 # The open statistics answer 503 until the warehouse is first refreshed (these tests never refresh it).
 UNAVAILABLE_WITHOUT_WAREHOUSE = {"api.stats_accommodation"}
 
@@ -54,6 +58,9 @@ def sample_values(app) -> dict:
             "lodging.declaration_retry": {"declaration_id": 1},
             "lodging.report_month": {"month": "2026-01"},
             "lodging.report_submit": {"month": "2026-01"},
+            # The demo site manager's own site, and a day it may report.
+            "sites.site_page": {"slug": "langbiang"},
+            "sites.day": {"day": (site_services.today() - timedelta(days=1)).isoformat()},
             **_desk_samples(),
         }
 

@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tourism.map import bp as map_bp
     from tourism.map.assets import bp as vendor_bp
     from tourism.portal import bp as portal_bp
+    from tourism.sites.views import bp as sites_bp
     from tourism.warehouse.views import dashboard_bp, statistics_bp
 
     app.register_blueprint(core_bp)
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(lodging_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(sites_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(statistics_bp)
 

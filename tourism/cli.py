@@ -55,6 +55,11 @@ def demo_data_command(if_empty: bool, stays: int | None, seed: int):
         from tourism.lodging.demo import load_demo_stays
 
         counts["stays"] = load_demo_stays()
+    # Visit counts of the demo sites are made-up figures, but not personal data: loaded everywhere.
+    from tourism.sites.demo import load_demo_sites, load_demo_visits
+
+    counts["sites"] = load_demo_sites()
+    counts["site days"] = load_demo_visits()
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
     if stays:
         _synthetic_history(stays, seed)
@@ -94,16 +99,18 @@ def users_group():
 @click.option("--email", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--establishment", "establishment_slug", help="Slug of the establishment (lodging roles).")
+@click.option("--site", "site_slug", help="Slug of the tourist site (site_manager).")
 @click.option("--name", "display_name", default="", help="Display name (defaults to the email's local part).")
 @click.option("--locale", default="vi", type=click.Choice(LOCALES))
 @click.password_option(envvar="USER_PASSWORD", help="Password; prompted for unless USER_PASSWORD is set.")
-def users_create(email, role, establishment_slug, display_name, locale, password):
+def users_create(email, role, establishment_slug, site_slug, display_name, locale, password):
     """Create a confirmed account with any role."""
     from tourism.accounts.services import AccountError, create_user
 
     try:
         user = create_user(
-            email, password, role, display_name=display_name, establishment_slug=establishment_slug, locale=locale
+            email, password, role, display_name=display_name, establishment_slug=establishment_slug,
+            site_slug=site_slug, locale=locale,
         )
     except AccountError as error:
         raise click.BadParameter(str(error.message), param_hint=f"--{error.field}") from None
@@ -148,3 +155,6 @@ def init_app(app: Flask) -> None:
     from tourism.warehouse.cli import warehouse_group
 
     app.cli.add_command(warehouse_group)
+    from tourism.sites.cli import sites_group
+
+    app.cli.add_command(sites_group)

@@ -6,6 +6,7 @@ ROLE_LABELS = {
     "tourist": _l("Tourist"),
     "lodging_staff": _l("Lodging staff"),
     "lodging_manager": _l("Lodging manager"),
+    "site_manager": _l("Tourist site manager"),
     "officer": _l("Department officer"),
     "admin": _l("Administrator"),
 }

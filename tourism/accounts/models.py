@@ -7,12 +7,14 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tourism.core.database import UTCDateTime, utcnow
-from tourism.core.permissions import ESTABLISHMENT_ROLES, ROLES
+from tourism.core.permissions import ESTABLISHMENT_ROLES, ROLES, SITE_ROLES
 from tourism.extensions import db
 from tourism.lodging.models import Establishment
+from tourism.sites.models import Site
 
 _role_list = ", ".join(f"'{role}'" for role in ROLES)
 _establishment_role_list = ", ".join(f"'{role}'" for role in ESTABLISHMENT_ROLES)
+_site_role_list = ", ".join(f"'{role}'" for role in SITE_ROLES)
 
 
 class User(UserMixin, db.Model):
@@ -26,6 +28,8 @@ class User(UserMixin, db.Model):
             f"(role IN ({_establishment_role_list})) = (establishment_id IS NOT NULL)",
             name="establishment_role",
         ),
+        # Site managers belong to exactly one tourist site; nobody else does.
+        sa.CheckConstraint(f"(role IN ({_site_role_list})) = (site_id IS NOT NULL)", name="site_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +43,8 @@ class User(UserMixin, db.Model):
         sa.ForeignKey("establishment.id", ondelete="RESTRICT"), index=True
     )
     establishment: Mapped[Establishment | None] = relationship()
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("site.id", ondelete="RESTRICT"), index=True)
+    site: Mapped[Site | None] = relationship()
     active: Mapped[bool] = mapped_column(default=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,10 +12,11 @@ from tourism.accounts.tokens import make_token, read_token
 from tourism.core import audit
 from tourism.core.database import utcnow
 from tourism.core.mail import send_mail
-from tourism.core.permissions import ESTABLISHMENT_ROLES, ROLES
+from tourism.core.permissions import ESTABLISHMENT_ROLES, ROLES, SITE_ROLES
 from tourism.extensions import db
 from tourism.i18n import DEFAULT_LOCALE, LOCALES
 from tourism.lodging.models import Establishment
+from tourism.sites.models import Site
 
 
 class AccountError(ValueError):
@@ -229,6 +230,8 @@ def delete_account(user: User, password: str) -> None:
     user.deleted_at = utcnow()
     if user.role in ESTABLISHMENT_ROLES:
         user.role, user.establishment_id = "tourist", None
+    if user.role in SITE_ROLES:
+        user.role, user.site_id = "tourist", None
     audit.record("account_deleted", actor=user, target=user)
     sessions.end_current("account_deleted")
     db.session.commit()
@@ -249,6 +252,19 @@ def _establishment_for(role: str, establishment_slug: str | None) -> Establishme
     return establishment
 
 
+def _site_for(role: str, site_slug: str | None) -> Site | None:
+    if role not in SITE_ROLES:
+        if site_slug:
+            raise AccountError("site", _l("Only site managers belong to a tourist site."))
+        return None
+    if not site_slug:
+        raise AccountError("site", _l("A site manager needs a tourist site."))
+    site = db.session.scalar(sa.select(Site).where(Site.slug == site_slug))
+    if site is None:
+        raise AccountError("site", _l("No tourist site has this identifier."))
+    return site
+
+
 def create_user(
     email: str,
     password: str,
@@ -256,12 +272,14 @@ def create_user(
     *,
     display_name: str = "",
     establishment_slug: str | None = None,
+    site_slug: str | None = None,
     locale: str = DEFAULT_LOCALE,
     confirmed: bool = True,
 ) -> User:
     """Create an account of any role (CLI and demo data), with the address already confirmed."""
     email = normalise_email(email)
     establishment = _establishment_for(role, establishment_slug)
+    site = _site_for(role, site_slug)
     if find_by_email(email) is not None:
         raise AccountError("email", _l("An account with this email address already exists."))
     _check_new_password(password, email, display_name)
@@ -272,6 +290,7 @@ def create_user(
         locale=locale if locale in LOCALES else DEFAULT_LOCALE,
         role=role,
         establishment=establishment,
+        site=site,
         email_confirmed_at=utcnow() if confirmed else None,
         password_changed_at=utcnow(),
     )
@@ -294,6 +313,9 @@ def update_account(
     establishment = _establishment_for(role, establishment_slug)
     if user.deleted_at is not None:
         raise AccountError("role", _l("This account has been deleted."))
+    if role in SITE_ROLES and user.site_id is None:
+        # The back office has no site field yet: `flask sites account` makes site managers.
+        raise AccountError("role", _l("Site manager accounts are created for their site with the sites command."))
     losing_admin = user.role == "admin" and (role != "admin" or not active)
     if losing_admin and user.active and _active_admins() <= 1:
         raise AccountError("role", _l("The last administrator must stay an enabled administrator."))
@@ -306,6 +328,8 @@ def update_account(
     if role_changed:
         user.role = role
         user.establishment = establishment
+        if role not in SITE_ROLES:
+            user.site_id = None
         audit.record("role_changed", actor=actor, target=user, details={"from": before, "to": after})
     if active_changed:
         user.active = active

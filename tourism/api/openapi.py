@@ -239,6 +239,64 @@ LODGING_PATHS = {
 }
 
 
+SITE_VISIT_INPUT = {
+    "type": "object",
+    "required": ["date", "visitors", "international_visitors", "revenue"],
+    "properties": {
+        "date": {"type": "string", "format": "date",
+                 "description": "The day counted: not in the future, at most 3 years back."},
+        "visitors": {"type": "integer", "minimum": 0, "maximum": 999999},
+        "international_visitors": {"type": "integer", "minimum": 0, "maximum": 999999,
+                                   "description": "Of `visitors`, those from abroad; at most `visitors`."},
+        "revenue": {"type": "integer", "minimum": 0, "maximum": 9999999999,
+                    "description": "Ticket revenue of the day in đồng."},
+    },
+}
+SITE_VISIT = {
+    "type": "object",
+    "required": ["date", "visitors", "international_visitors", "revenue", "source", "updated_at"],
+    "properties": {
+        "date": {"type": "string", "format": "date"},
+        "visitors": {"type": "integer", "minimum": 0},
+        "international_visitors": {"type": "integer", "minimum": 0},
+        "revenue": {"type": "integer", "minimum": 0},
+        "source": {"type": "string", "enum": ["form", "csv", "api", "demo"]},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+_SITE_VISITS_JSON = {"application/json": {"schema": {"oneOf": [
+    {"$ref": "#/components/schemas/SiteVisit"},
+    {"type": "array", "items": {"$ref": "#/components/schemas/SiteVisit"}},
+]}}}
+SITE_PATHS = {
+    "/site-visits": {
+        "post": {
+            "operationId": "reportSiteVisits",
+            "summary": "Report a ticketed site's visits of one day, or of several days as a list",
+            "description": "A day already reported is replaced (a correction). The site is the token's.",
+            "security": [{"siteBearerAuth": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                {"$ref": "#/components/schemas/SiteVisitInput"},
+                {"type": "array", "minItems": 1, "maxItems": 400,
+                 "items": {"$ref": "#/components/schemas/SiteVisitInput"}},
+            ]}}}},
+            "responses": {
+                "201": {"description": "Stored; at least one day is new. The body echoes the request's shape.",
+                        "content": _SITE_VISITS_JSON},
+                "200": {"description": "Stored; every day replaced an earlier report.", "content": _SITE_VISITS_JSON},
+                "400": {"description": "The body is not JSON, or not an object or a list of objects.",
+                        "content": JSON_ERROR},
+                "401": {"description": "No site token, or an unknown or revoked one.", "content": JSON_ERROR},
+                "422": {"description": "A field is not valid (see `fields`; in a list, `N.field`), "
+                        "or the list has more than 400 days.",
+                        "content": JSON_ERROR},
+                "429": {"description": "Too many requests; see Retry-After.", "content": JSON_ERROR},
+            },
+        }
+    },
+}
+
+
 def document() -> dict:
     """Return the OpenAPI document."""
     return {
@@ -304,12 +362,16 @@ def document() -> dict:
             },
             **LODGING_PATHS,
             **STATS_PATHS,
+            **SITE_PATHS,
         },
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "An establishment's API token, from its manager or "
                                "`flask lodging token --establishment SLUG`."},
+                "siteBearerAuth": {"type": "http", "scheme": "bearer",
+                                   "description": "A ticketed site's API token, from "
+                                   "`flask sites token --site SLUG`."},
             },
             "schemas": {
                 "Error": ERROR,
@@ -319,6 +381,8 @@ def document() -> dict:
                 "StayInput": STAY_INPUT,
                 "Stay": STAY,
                 "Room": ROOM,
+                "SiteVisitInput": SITE_VISIT_INPUT,
+                "SiteVisit": SITE_VISIT,
                 "PlaceFeature": PLACE_FEATURE,
                 "PlaceCollection": {
                     "type": "object",

@@ -33,6 +33,9 @@ ACTIONS = (
     "stays_imported",
     "report_submitted",
     "personal_data_purged",
+    "site_token_created",
+    "site_token_revoked",
+    "site_visits_imported",
 )
 
 

@@ -6,8 +6,10 @@ from flask_login import current_user
 from tourism.i18n import current_locale
 
 ANONYMOUS = "anonymous"
-ROLES = ("tourist", "lodging_staff", "lodging_manager", "officer", "admin")
+ROLES = ("tourist", "lodging_staff", "lodging_manager", "site_manager", "officer", "admin")
 ESTABLISHMENT_ROLES = ("lodging_staff", "lodging_manager")
+# Bound to one ticketed tourist site (user_account.site_id), as lodging roles are to an establishment.
+SITE_ROLES = ("site_manager",)
 
 EVERYONE = frozenset({ANONYMOUS, *ROLES})
 SIGNED_IN = frozenset(ROLES)
@@ -16,6 +18,9 @@ ADMIN = frozenset({"admin"})
 # An establishment's own people; which establishment is checked in the lodging services.
 ESTABLISHMENT = frozenset(ESTABLISHMENT_ROLES)
 MANAGER = frozenset({"lodging_manager"})
+SITE_MANAGER = frozenset(SITE_ROLES)
+# Site pages: the manager's own site (checked in the sites services), any site read-only for the department.
+SITE_VIEWERS = SITE_MANAGER | DEPARTMENT
 
 # Every endpoint is listed; an endpoint missing here is refused to everyone (and fails a test).
 # Object-level rules (an establishment's own guests, say) live in the services on top of this.
@@ -120,6 +125,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard.export_csv": DEPARTMENT,
     "dashboard.export_xlsx": DEPARTMENT,
     "dashboard.quality": DEPARTMENT,
+    # -- ticketed tourist sites: daily visits by form, CSV and API (tourism/sites) --
+    "sites.home": SITE_VIEWERS,
+    "sites.site_page": SITE_VIEWERS,
+    "sites.record": SITE_MANAGER,
+    "sites.day": SITE_MANAGER,
+    "sites.upload": SITE_MANAGER,
+    "sites.template_csv": SITE_MANAGER,
+    "api.site_visits": EVERYONE,
 }
 
 

@@ -1,0 +1,1 @@
+"""Ticketed tourist sites and the daily visits their managers report (form, CSV, API)."""
