@@ -199,30 +199,40 @@ def reference_figures(session, start: date, end: date, by: list[str], as_of: dat
             known = earliest.get(stay["establishment_id"])
             if known is None or stay["arrival"] < known:
                 earliest[stay["establishment_id"]] = stay["arrival"]
-        occupying = [s for s in segments
-                     if s["stay_id"] in counted and counted[s["stay_id"]]["departure"] > counted[s["stay_id"]]["arrival"]]
+        # Each establishment's rooms, closures, repairs and occupied segments, gathered once.
+        own_rooms, own_closures, own_repairs, own_segments = (defaultdict(list) for _ in range(4))
+        room_owner = {room["id"]: room["establishment_id"] for room in rooms}
+        for room in rooms:
+            if room["active"]:
+                own_rooms[room["establishment_id"]].append(room)
+        for closure in closures:
+            own_closures[closure["establishment_id"]].append(closure)
+        for repair in repairs:
+            own_repairs[room_owner[repair["room_id"]]].append(repair)
+        for segment in segments:
+            stay = counted.get(segment["stay_id"])
+            if stay is not None and stay["departure"] > stay["arrival"]:
+                own_segments[stay["establishment_id"]].append(segment)
         for establishment in establishments.values():
             if establishment["status"] not in OFFERING:
                 continue
             first = local_date(establishment["created_at"])
             if establishment["id"] in earliest:
                 first = min(first, earliest[establishment["id"]])
-            active = [room for room in rooms if room["establishment_id"] == establishment["id"] and room["active"]]
+            active = own_rooms[establishment["id"]]
             active_ids = {room["id"] for room in active}
-            own_closures = [c for c in closures if c["establishment_id"] == establishment["id"]]
-            own_repairs = [r for r in repairs if r["room_id"] in active_ids]
-            own_segments = [s for s in occupying if counted[s["stay_id"]]["establishment_id"] == establishment["id"]]
+            repaired = [r for r in own_repairs[establishment["id"]] if r["room_id"] in active_ids]
             for day in days(max(first, start), min(as_of, last)):
                 target = cell(day, establishment)
-                closed = any(c["start_date"] <= day <= c["end_date"] for c in own_closures)
+                closed = any(c["start_date"] <= day <= c["end_date"] for c in own_closures[establishment["id"]])
                 if not closed:
-                    broken = {r["room_id"] for r in own_repairs if r["start_date"] <= day <= r["end_date"]}
+                    broken = {r["room_id"] for r in repaired if r["start_date"] <= day <= r["end_date"]}
                     in_service = [room for room in active if room["id"] not in broken]
                     target["rooms_available"] += len(in_service)
                     target["bed_places_available"] += sum(
                         room["single_beds"] + 2 * room["double_beds"] for room in in_service)
-                target["rooms_occupied"] += len(
-                    {s["room_id"] for s in own_segments if s["start_date"] <= day < s["end_date"]})
+                target["rooms_occupied"] += len({s["room_id"] for s in own_segments[establishment["id"]]
+                                                 if s["start_date"] <= day < s["end_date"]})
 
     result = {}
     for key, raw in cells.items():
