@@ -455,6 +455,7 @@ def refresh(
         work.copy_closed_periods()
         work.write_windows(first_days)
         work.recompute()
+        run.rows_written += _load_site_visits(run, previous, as_of)
         run.status = "succeeded"
         run.finished_at = utcnow()
         run.seconds = round(time.perf_counter() - started, 3)
@@ -473,6 +474,15 @@ def refresh(
         db.session.rollback()
         _record_failure(full, as_of, started, error)
         raise
+
+
+def _load_site_visits(run: RefreshRun, previous: RefreshRun | None, as_of: date) -> int:
+    from tourism.warehouse import visits
+
+    if run.full:
+        return visits.load(None, as_of)
+    lookback = timedelta(days=current_app.config["WAREHOUSE_LOOKBACK_DAYS"])
+    return visits.load(previous.started_at - lookback, as_of)
 
 
 def _record_failure(full: bool, as_of: date, started: float, error: Exception) -> None:
