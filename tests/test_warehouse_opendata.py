@@ -333,7 +333,7 @@ def test_chart_data_has_no_figure_the_table_withholds(client, march):
 
 # -- the OpenAPI document, exercised (tests/test_api_schema.py checks every operation is listed) --
 
-STATS_OPERATIONS = [("/stats/accommodation", "GET")]
+STATS_OPERATIONS = [("/stats/accommodation", "GET"), ("/stats/site-visits", "GET")]
 
 
 @pytest.mark.parametrize(("path", "method"), STATS_OPERATIONS)
@@ -352,3 +352,62 @@ def test_api_answers_as_its_document_says(app, march, path, method):
         case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
     check()
+
+
+# -- visits to ticketed sites ------------------------------------------------------------------
+
+VISITS = "/api/v1/stats/site-visits"
+
+
+@pytest.fixture
+def site_visits(march, monkeypatch):
+    """A waterfall in Đà Lạt with 200 visitors in March 2026 (40 from abroad); refreshed."""
+    from tourism.sites import services as site_services
+
+    monkeypatch.setattr(site_services, "today", lambda: AS_OF)
+    site = site_services.create_site("h6-test-falls", "Test Falls", "lam-vien-da-lat")
+    site_services.record_visits(site, date(2026, 3, 5), 120, 30, 5_000_000, "form")
+    site_services.record_visits(site, date(2026, 3, 6), 80, 10, 3_000_000, "form")
+    return refresh(as_of=AS_OF)
+
+
+def test_site_visits_by_month_and_site_without_revenue(client, site_visits):
+    response = client.get(f"{VISITS}?from=2026-03&to=2026-03&by=month,site")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["from"], body["to"], body["by"]) == ("2026-03", "2026-03", ["month", "site"])
+    assert body["as_of"] == "2026-04-30" and body["refreshed_at"] == site_visits.finished_at.isoformat()
+    row = by_key(body["rows"], "site")["h6-test-falls"]
+    assert row == {"month": "2026-03", "site": "h6-test-falls", "visitors": 200, "international_visitors": 40}
+    assert "revenue" not in response.get_data(as_text=True)
+    text = client.get(f"{VISITS}?from=2026-03&to=2026-03&by=month,site&format=csv").get_data().decode("utf-8")
+    records = list(csv.reader(io.StringIO(text)))
+    assert records[0] == ["month", "site", "visitors", "international_visitors"]
+    assert ["2026-03", "h6-test-falls", "200", "40"] in records[1:]
+    assert len(records) == len(body["rows"]) + 1
+    [mine] = client.get(f"{VISITS}?from=2026-03&to=2026-03&by=locality&site=h6-test-falls").get_json()["rows"]
+    assert mine == {"locality": "da-lat", "visitors": 200, "international_visitors": 40}
+
+
+@pytest.mark.parametrize(("query", "code", "field"), [
+    ("by=month,establishment", "unknown_dimension", "by"),
+    ("by=residence", "unknown_dimension", "by"),
+    ("by=site,site", "repeated_dimension", "by"),
+    ("by=month,year", "two_periods", "by"),
+    ("from=2026-13", "invalid_month", "from"),
+    ("from=2026-04&to=2026-01", "reversed_range", "to"),
+    ("from=2020-01&to=2026-03", "range_too_long", "to"),
+    ("format=pdf", "invalid_format", "format"),
+    ("type=hotel", "unknown_parameter", "type"),
+    ("site=a%00", "invalid_filter", "site"),
+])
+def test_site_visits_bad_input_is_a_400(client, site_visits, query, code, field):
+    response = client.get(f"{VISITS}?{query}")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"]["code"] == code and body["error"]["message"] and field in body["error"]["fields"]
+
+
+def test_site_visits_before_any_refresh_is_a_503(client):
+    response = client.get(VISITS)
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "no_statistics"

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from tourism.api.errors import ApiError
 from tourism.api.views import bp
+from tourism.extensions import cache
 from tourism.warehouse import disclosure, indicators, opendata
 from tourism.warehouse.indicators import QueryError
 
@@ -21,16 +22,17 @@ def _refused(error: QueryError) -> ApiError:
     return ApiError(400, error.code, error.message, {error.field: error.message})
 
 
-def _check_parameters() -> str:
+def _check_parameters(known=None) -> str:
     output = request.args.get("format", "json")
     if output not in FORMATS:
         message = _("Unknown format. Use one of: %(choices)s.", choices=", ".join(FORMATS))
         raise ApiError(400, "invalid_format", message, {"format": message})
-    known = {*PARAMETERS, *opendata.FILTER_KEYS, *opendata.PRIVATE_KEYS}
+    listed = known or (*PARAMETERS, *opendata.FILTER_KEYS)
+    # The accommodation figures refuse `establishment` with a message of its own (opendata.parse_filters).
+    accepted = set(listed) | (set() if known else set(opendata.PRIVATE_KEYS))
     for name in request.args:
-        if name not in known:
-            message = _("Unknown parameter %(name)s. Use: %(names)s.", name=name[:40],
-                        names=", ".join((*PARAMETERS, *opendata.FILTER_KEYS)))
+        if name not in accepted:
+            message = _("Unknown parameter %(name)s. Use: %(names)s.", name=name[:40], names=", ".join(listed))
             raise ApiError(400, "unknown_parameter", message, {name[:40]: message})
     return output
 
@@ -43,15 +45,18 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def csv_body(figures: opendata.Published) -> str:
-    """Return the rows as CSV with a header row; suppressed figures are empty cells."""
+def _csv(columns: list[str], rows: list[dict]) -> str:
+    """Return rows as CSV with a header row; None (a suppressed figure) is an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    columns = figures.columns
     writer.writerow(columns)
-    for row in figures.rows:
+    for row in rows:
         writer.writerow([_csv_value(row[column]) for column in columns])
     return out.getvalue()
+
+
+def _json(body: dict) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
 
 
 @bp.get("/stats/accommodation")
@@ -68,7 +73,7 @@ def stats_accommodation():
     figures = opendata.published(query, run)
     if output == "csv":
         name = f"accommodation-{query.start:%Y-%m}-{query.end:%Y-%m}.csv"
-        return Response(csv_body(figures), mimetype="text/csv", headers={
+        return Response(_csv(figures.columns, figures.rows), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}"'})
     body = {
         "from": f"{query.start:%Y-%m}",
@@ -80,4 +85,69 @@ def stats_accommodation():
         "suppression": {"min_establishments": disclosure.MIN_ESTABLISHMENTS, "min_guests": disclosure.MIN_GUESTS},
         "rows": figures.rows,
     }
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
+    return _json(body)
+
+
+# -- visits to ticketed sites ------------------------------------------------------------------
+# Sites are public places and their visitors are counted at the gate, not named: there is no
+# person or private business behind a cell, so these figures are published without suppression.
+# Revenue stays with the department.
+VISIT_FIGURES = ("visitors", "international_visitors")
+VISIT_FILTERS = ("site", "area", "locality")
+
+
+def _visit_query(run):
+    from tourism.warehouse import visits
+
+    start, end = opendata.parse_range(request.args, run)
+    value = request.args.get("by")
+    by = ("month",) if value is None else tuple(part.strip() for part in value.split(",") if part.strip())
+    for key in by:
+        if key not in visits.KEYS:
+            message = _("Unknown breakdown %(key)s. Use: %(keys)s.", key=key[:40], keys=", ".join(visits.KEYS))
+            raise QueryError("unknown_dimension", message, "by")
+    if len(set(by)) != len(by):
+        raise QueryError("repeated_dimension", _("Each breakdown may be given once."), "by")
+    if len([key for key in by if key in indicators.TIME_KEYS]) > 1:
+        raise QueryError("two_periods", _("Choose one of month, quarter or year."), "by")
+    filters = {}
+    for key in VISIT_FILTERS:
+        values = [part.strip() for item in request.args.getlist(key) for part in item.split(",") if part.strip()]
+        if len(values) > opendata.MAX_VALUES or any(
+            len(item) > opendata.MAX_VALUE_LENGTH or not item.isprintable() for item in values
+        ):
+            raise QueryError("invalid_filter", _("This value is not accepted."), key)
+        if values:
+            filters[key] = tuple(values)
+    return start, end, by, filters
+
+
+@bp.get("/stats/site-visits")
+def stats_site_visits():
+    from tourism.warehouse import visits
+
+    output = _check_parameters(("from", "to", "by", "format", "lang", *VISIT_FILTERS))
+    run = indicators.freshness()
+    if run is None:
+        raise ApiError(503, "no_statistics", _(
+            "No statistics have been published yet: the warehouse has not been loaded. Try again later."))
+    try:
+        start, end, by, filters = _visit_query(run)
+        key = f"opendata:visits:{run.id}:{start:%Y-%m}:{end:%Y-%m}:{','.join(by)}:" + ";".join(
+            f"{name}={','.join(sorted(values))}" for name, values in sorted(filters.items()))
+        rows = cache.get(key)
+        if rows is None:
+            rows = [{**{name: row[name] for name in by}, **{name: row[name] for name in VISIT_FIGURES}}
+                    for row in visits.query(start, end, by, filters)]
+            cache.set(key, rows, timeout=opendata.CACHE_SECONDS)
+    except QueryError as error:
+        raise _refused(error) from None
+    columns = [*by, *VISIT_FIGURES]
+    if output == "csv":
+        name = f"site-visits-{start:%Y-%m}-{end:%Y-%m}.csv"
+        return Response(_csv(columns, rows), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}"'})
+    return _json({"from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}", "by": list(by),
+                  "filters": {name: list(values) for name, values in filters.items()},
+                  "refreshed_at": run.finished_at.isoformat() if run.finished_at else None,
+                  "as_of": run.as_of.isoformat() if run.as_of else None, "rows": rows})

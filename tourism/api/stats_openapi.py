@@ -114,4 +114,58 @@ STATS_PATHS = {
     },
 }
 
-STATS_SCHEMAS = {"AccommodationStatistics": STATS_ANSWER, "AccommodationRow": STATS_ROW}
+VISIT_KEYS = ("month", "quarter", "year", "site", "area", "locality")
+VISITS_ANSWER = {
+    "type": "object",
+    "required": ["from", "to", "by", "refreshed_at", "as_of", "rows"],
+    "properties": {
+        "from": MONTH,
+        "to": MONTH,
+        "by": {"type": "array", "items": {"type": "string", "enum": list(VISIT_KEYS)}},
+        "filters": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "refreshed_at": {"type": "string", "format": "date-time"},
+        "as_of": {"type": "string", "format": "date"},
+        "rows": {"type": "array", "items": {
+            "type": "object",
+            "required": ["visitors", "international_visitors"],
+            "properties": {
+                **{key: {"type": "string"} for key in VISIT_KEYS},
+                "visitors": {"type": "integer", "minimum": 0},
+                "international_visitors": {"type": "integer", "minimum": 0,
+                                           "description": "Of `visitors`, those from abroad."},
+            },
+        }},
+    },
+}
+STATS_PATHS["/stats/site-visits"] = {
+    "get": {
+        "operationId": "siteVisitStatistics",
+        "summary": "Visitors of ticketed tourist sites, as their gates counted them",
+        "description": "Daily counts the sites report, as of the last warehouse refresh. Never add them to "
+        "accommodation guests: one tourist is often both. Sites are public places and nobody is named, so "
+        "these figures are not suppressed.",
+        "parameters": [
+            STATS_PARAMETERS[0], STATS_PARAMETERS[1],
+            {"name": "by", "in": "query", "style": "form", "explode": False,
+             "description": "Breakdown, comma-separated; by `month` when left out, empty for one total.",
+             "schema": {"type": "array", "items": {"type": "string", "enum": list(VISIT_KEYS)}}},
+            *({"name": key, "in": "query", "style": "form", "explode": False,
+               "description": f"Only these {key} slugs.", "schema": {"type": "array", "items": {"type": "string"}}}
+              for key in ("site", "area", "locality")),
+            STATS_PARAMETERS[-2], STATS_PARAMETERS[-1],
+        ],
+        "responses": {
+            "200": {"description": "The visits.", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SiteVisitStatistics"}},
+                "text/csv": {"schema": {"type": "string"}},
+            }},
+            "400": {"description": "A parameter cannot be used.", "content": JSON_ERROR},
+            "429": {"description": "Too many requests; see Retry-After.", "content": JSON_ERROR},
+            "503": {"description": "No statistics yet: the warehouse has never been refreshed.",
+                    "content": JSON_ERROR},
+        },
+    }
+}
+
+STATS_SCHEMAS = {"AccommodationStatistics": STATS_ANSWER, "AccommodationRow": STATS_ROW,
+                 "SiteVisitStatistics": VISITS_ANSWER}

@@ -52,6 +52,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api.openapi": EVERYONE,
     # Open statistics: published, suppressed figures only (tourism.warehouse.opendata).
     "api.stats_accommodation": EVERYONE,
+    "api.stats_site_visits": EVERYONE,
     "statistics.index": EVERYONE,
     "accounts.sign_up": EVERYONE,
     "accounts.sign_in": EVERYONE,

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from tourism.extensions import cache
 from tourism.warehouse import indicators
 from tourism.warehouse.disclosure import suppress
-from tourism.warehouse.indicators import GUEST_KEYS, KEYS, TIME_KEYS, Query, QueryError
+from tourism.warehouse.indicators import KEYS, TIME_KEYS, Query, QueryError
 from tourism.warehouse.models import RefreshRun
 
 # Individual establishments are never published: their figures are their business data.
@@ -119,8 +119,8 @@ def parse_filters(args) -> dict[str, tuple[str, ...]]:
     return filters
 
 
-def parse(args, run: RefreshRun) -> Query:
-    """Return the checked query of request arguments (from, to, by and filters), or raise QueryError."""
+def parse_range(args, run: RefreshRun) -> tuple[date, date]:
+    """Return the months `from` and `to` of request arguments, with their defaults, or raise QueryError."""
     default_start, default_end = default_range(run)
     start = parse_month(args["from"], "from") if args.get("from") else None
     end = parse_month(args["to"], "to") if args.get("to") else None
@@ -130,13 +130,18 @@ def parse(args, run: RefreshRun) -> Query:
         start = add_months(end, 1 - DEFAULT_MONTHS)
     elif end is None:
         end = max(start, min(add_months(start, DEFAULT_MONTHS - 1), default_end))
-    by = parse_by(args.get("by"))
-    query = indicators.check(start, end, by, parse_filters(args))
+    indicators.check(start, end, ())
     latest = (run.as_of or run.finished_at.date()).replace(day=1)
-    if query.start > latest:
+    if start > latest:
         raise QueryError("range_after_data", _("Figures go up to %(month)s.", month=latest.strftime("%Y-%m")),
                          "from")
-    return query
+    return start, end
+
+
+def parse(args, run: RefreshRun) -> Query:
+    """Return the checked query of request arguments (from, to, by and filters), or raise QueryError."""
+    start, end = parse_range(args, run)
+    return indicators.check(start, end, parse_by(args.get("by")), parse_filters(args))
 
 
 def _cache_key(query: Query, run: RefreshRun) -> str:
@@ -169,8 +174,3 @@ def published(query: Query, run: RefreshRun | None = None) -> Published | None:
         rows = [_shape(row, query, columns) for row in suppress(indicators.run(query), query.by)]
         cache.set(key, rows, timeout=CACHE_SECONDS)
     return Published(query, run, rows)
-
-
-def has_guest_key(by) -> bool:
-    """Say whether a breakdown includes a guest characteristic."""
-    return any(key in GUEST_KEYS for key in by)
