@@ -46,6 +46,10 @@ def demo_data_command(if_empty: bool, stays: int | None, seed: int):
     from tourism.lodging.demo import load_demo_establishments
 
     counts["establishments"] = load_demo_establishments()
+    # Ticketed tourist sites are content too; the demo site manager belongs to one.
+    from tourism.sites.demo import load_demo_sites
+
+    counts["sites"] = load_demo_sites()
     if current_app.config["PRODUCTION"]:
         # Their password is published in the README.
         click.echo("Production mode: demo accounts not created.")
@@ -56,9 +60,8 @@ def demo_data_command(if_empty: bool, stays: int | None, seed: int):
 
         counts["stays"] = load_demo_stays()
     # Visit counts of the demo sites are made-up figures, but not personal data: loaded everywhere.
-    from tourism.sites.demo import load_demo_sites, load_demo_visits
+    from tourism.sites.demo import load_demo_visits
 
-    counts["sites"] = load_demo_sites()
     counts["site days"] = load_demo_visits()
     click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
     if stays:
