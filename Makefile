@@ -34,9 +34,14 @@ setup-dev: $(VENV)/.dev catalogs
 catalogs: $(VENV)/.runtime
 	$(BIN)/flask translate compile
 
+# A new database gets the demo content and two years of synthetic stays; the warehouse is then
+# brought up to date (incrementally, so a second `make run` takes a moment).
+DEMO_STAYS ?= 30000
+
 db: setup
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo-data --if-empty
+	$(BIN)/flask demo-data --if-empty --stays $(DEMO_STAYS)
+	$(BIN)/flask warehouse refresh
 
 run: db
 	@echo "Serving the portal at http://127.0.0.1:5000"
@@ -65,6 +70,7 @@ bench: setup-dev
 	$(BIN)/python bench/portal.py
 	$(BIN)/python -m bench.map
 	$(BIN)/python -m bench.lodging
+	$(BIN)/python -m bench.warehouse
 
 clean:
 	rm -rf $(VENV) $(SECURITY_VENV) security/reports instance/tourism.db translations/*/LC_MESSAGES/*.mo .pytest_cache
