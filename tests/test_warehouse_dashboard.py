@@ -386,7 +386,6 @@ def test_officers_menu_links_to_statistics(app, sign_in_as):
 # -- visits to tourist sites -------------------------------------------------------------------
 
 def test_site_visits_are_shown_beside_the_lodging_figures(world, sign_in_as):
-    pytest.importorskip("tourism.warehouse.visits")
     from tourism.warehouse.models import DimSite, FactSiteDay
     from tourism.warehouse.refresh import _execute
 

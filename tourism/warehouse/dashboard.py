@@ -357,7 +357,7 @@ class Dashboard:
     origin: Table
     countries: Table
     breadcrumbs: list[tuple[str, dict]]
-    visits: object = None
+    visits: list | None = None
 
     def tables(self) -> list[Table]:
         """Return the tables in the order the page shows them (and the exports write them)."""
@@ -836,12 +836,10 @@ def quality_range(args: Mapping, as_of: date | None) -> tuple[date, date, list[s
 
 # -- visits to tourist sites -------------------------------------------------------------------
 
-def site_visits(filters: Filters) -> list[Table] | None:
-    """Return visits by site and by period when the warehouse loads them, else None; never added to guests."""
-    try:
-        from tourism.warehouse import visits
-    except ImportError:  # the sites loader is not installed: the page says so
-        return None
+def site_visits(filters: Filters) -> list[Table]:
+    """Return visits by site and by period, shown beside the guests and never added to them."""
+    from tourism.warehouse import visits
+
     # Sites have a place but no establishment type, class or guests: only the area filter applies.
     place = {"area": [filters.area]} if filters.area else None
     by_site = visits.query(filters.start, filters.end, ["site"], place)
