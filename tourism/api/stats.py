@@ -133,7 +133,7 @@ def stats_site_visits():
             "No statistics have been published yet: the warehouse has not been loaded. Try again later."))
     try:
         start, end, by, filters = _visit_query(run)
-        key = f"opendata:visits:{run.id}:{start:%Y-%m}:{end:%Y-%m}:{','.join(by)}:" + ";".join(
+        key = f"opendata:visits:{opendata.run_key(run)}:{start:%Y-%m}:{end:%Y-%m}:{','.join(by)}:" + ";".join(
             f"{name}={','.join(sorted(values))}" for name, values in sorted(filters.items()))
         rows = cache.get(key)
         if rows is None:

@@ -144,9 +144,14 @@ def parse(args, run: RefreshRun) -> Query:
     return indicators.check(start, end, parse_by(args.get("by")), parse_filters(args))
 
 
+def run_key(run: RefreshRun) -> str:
+    """Return what names a refresh in cache keys: its id, and its end in case ids start again."""
+    return f"{run.id}@{run.finished_at.timestamp() if run.finished_at else ''}"
+
+
 def _cache_key(query: Query, run: RefreshRun) -> str:
     filters = ";".join(f"{key}={','.join(sorted(values))}" for key, values in sorted(query.filters.items()))
-    return f"opendata:accommodation:{run.id}:{query.start:%Y-%m}:{query.end:%Y-%m}:{','.join(query.by)}:{filters}"
+    return f"opendata:accommodation:{run_key(run)}:{query.start:%Y-%m}:{query.end:%Y-%m}:{','.join(query.by)}:{filters}"
 
 
 def _shape(row: dict, query: Query, columns: tuple[str, ...]) -> dict:
