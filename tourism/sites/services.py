@@ -183,29 +183,46 @@ def _upsert_statement(values: dict):
     return statement.on_conflict_do_update(index_elements=["site_id", "day"], set_=changed)
 
 
+def lock_site(site_id: int) -> None:
+    """Serialise the writers of one site's days until the caller commits.
+
+    As lodging's lock_establishment: on PostgreSQL the UPDATE takes the site's row lock; on SQLite
+    it takes the database's write lock, and must be its transaction's first statement (else an
+    earlier read's snapshot makes it fail with "database is locked"), hence the commit before it.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
+    table = Site.__table__
+    db.session.connection().execute(sa.update(table).where(table.c.id == site_id).values(id=table.c.id))
+
+
 def record_visits(site: Site, day, visitors, international, revenue, source: str, actor=None,
                   *, commit: bool = True) -> tuple[SiteVisitDay, bool]:
     """Store one site-day, replacing an earlier report of that day; return it and whether it is new.
 
-    A correction bumps updated_at, so the warehouse refresh picks it up.
+    Every path (form, CSV, API) stores through here. A correction bumps updated_at, so the
+    warehouse refresh picks it up. With commit=False the caller holds lock_site and commits.
     """
     if source not in VISIT_SOURCES:
         raise ValueError(f"unknown source {source!r}")
     if not may_report(actor, site):
         raise NotFound(_("No such tourist site."))
     visits = check_visits(day, visitors, international, revenue)
+    site_id, actor_id = site.id, getattr(actor, "id", None)
+    if commit:
+        lock_site(site_id)
+    # Under the site's lock, so no other report of this day can slip in between.
     existed = db.session.scalar(
-        sa.select(SiteVisitDay.id).where(SiteVisitDay.site_id == site.id, SiteVisitDay.day == visits.day)
+        sa.select(SiteVisitDay.id).where(SiteVisitDay.site_id == site_id, SiteVisitDay.day == visits.day)
     ) is not None
     now = utcnow()
-    # One statement either way: two reports of a new day at once cannot both insert.
     db.session.execute(_upsert_statement({
-        "site_id": site.id, "day": visits.day, "visitors": visits.visitors,
+        "site_id": site_id, "day": visits.day, "visitors": visits.visitors,
         "international_visitors": visits.international, "revenue": visits.revenue, "source": source,
-        "reported_by_id": getattr(actor, "id", None), "created_at": now, "updated_at": now,
+        "reported_by_id": actor_id, "created_at": now, "updated_at": now,
     }))
     row = db.session.scalar(
-        sa.select(SiteVisitDay).where(SiteVisitDay.site_id == site.id, SiteVisitDay.day == visits.day)
+        sa.select(SiteVisitDay).where(SiteVisitDay.site_id == site_id, SiteVisitDay.day == visits.day)
         .execution_options(populate_existing=True)
     )
     if commit:
@@ -214,9 +231,12 @@ def record_visits(site: Site, day, visitors, international, revenue, source: str
 
 
 def record_many(site: Site, items: list[Visits], source: str, actor=None) -> tuple[list[SiteVisitDay], int]:
-    """Store checked days all or nothing; return the rows and how many were new."""
+    """Store checked days through record_visits, all or nothing; return the rows and how many were new."""
+    if not may_report(actor, site):
+        raise NotFound(_("No such tourist site."))
     rows, created = [], 0
     try:
+        lock_site(site.id)
         for item in items:
             row, new = record_visits(site, item.day, item.visitors, item.international, item.revenue, source,
                                      actor, commit=False)
