@@ -423,3 +423,22 @@ def test_every_language_renders(world, sign_in_as, locale):
     for path in ("", "quality", "export.csv", "export.xlsx", "map.js"):
         response = client.get(f"/{locale}/statistics/dashboard/{path}", query_string={"area": "bad", "period": "year"})
         assert response.status_code == 200, (locale, path)
+
+
+# -- the officers' heat layer on the province map ----------------------------------------------
+
+def test_officers_map_has_a_heat_layer_of_arrivals_from_the_warehouse(world, client, sign_in_as):
+    anonymous = client.get("/en/map/script.js")
+    assert b"heatLayer" not in anonymous.data
+    officer = sign_in_as("officer")
+    page = officer.get("/en/map")
+    script_url = re.search(r'src="(/en/map/script\.js[^"]*)"', page.get_data(as_text=True)).group(1)
+    script = officer.get(script_url.replace("&amp;", "&"))
+    assert b"heatLayer" in script.data and b"Guest arrivals" in script.data
+    # Arrivals of 3 in Da Lat and 1 in Lac Duong, weighted by arrivals.
+    assert b"[11.9404, 108.4583, 3.0]" in script.data
+    assert "public" not in script.headers["Cache-Control"]
+
+
+def test_tourists_map_has_no_heat_layer(world, sign_in_as):
+    assert b"heatLayer" not in sign_in_as("tourist").get("/en/map/script.js").data

@@ -268,11 +268,20 @@ def browser_config(locale: str) -> dict:
     }
 
 
-def main_map(filters: MapFilters, locale: str, now: datetime) -> MapBundle:
+@dataclass(frozen=True)
+class Heat:
+    """A weighted heat layer for the officers' map, and the data version it was read at."""
+
+    points: list[tuple[float, float, float]]
+    label: str
+    version: str
+
+
+def main_map(filters: MapFilters, locale: str, now: datetime, heat: "Heat | None" = None) -> MapBundle:
     """Return the province map for these filters, from the cache when it is there."""
     # Events depend on the day, and "open now" on the minute.
     moment = now.strftime("%Y-%m-%dT%H:%M") if filters.open_now else now.date().isoformat()
-    key = f"main:{locale}:{moment}:{filters.key()}"
+    key = f"main:{locale}:{moment}:{filters.key()}" + (f":heat:{heat.version}" if heat else "")
 
     def build() -> MapBundle:
         found = points(filters, locale, now)
@@ -283,7 +292,8 @@ def main_map(filters: MapFilters, locale: str, now: datetime) -> MapBundle:
             Layer(layer, f"{layer_label(layer)} ({count})", [p for p in found if p.layer == layer])
             for layer, count in layer_counts(found).items()
         ]
-        fmap = build_map(layers, tiles=tiles(), config=browser_config(locale), details=details)
+        fmap = build_map(layers, tiles=tiles(), config=browser_config(locale), details=details,
+                         heat=heat.points if heat else None, heat_label=heat.label if heat else "")
         return render(fmap, counts=layer_counts(found))
 
     return cached_bundle(key, build, timeout=60 if filters.open_now else 3600)

@@ -2,8 +2,10 @@
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from tourism.core.pages import cached_page, flag_arg, local_now
+from tourism.core.permissions import DEPARTMENT
 from tourism.i18n import current_locale
 from tourism.map import itineraries, services
 from tourism.map.points import LAYERS, TEXT_FILTER_LENGTH, BadFilter, MapFilters, parse_bbox, parse_layers
@@ -39,11 +41,20 @@ def read_filters() -> tuple[MapFilters, list[str]]:
     return filters, notices
 
 
+def officers_heat() -> services.Heat | None:
+    """Return the warehouse's arrivals as a heat layer for department officers, else None."""
+    if getattr(current_user, "role", None) not in DEPARTMENT:
+        return None
+    from tourism.warehouse.dashboard import arrivals_heat
+
+    return arrivals_heat()
+
+
 @bp.get("/map")
 @cached_page(timeout=60)
 def map_page():
     filters, notices = read_filters()
-    bundle = services.main_map(filters, current_locale(), local_now())
+    bundle = services.main_map(filters, current_locale(), local_now(), heat=officers_heat())
     return render_template(
         "map/map.html",
         bundle=bundle,
@@ -59,7 +70,13 @@ def map_page():
 @bp.get("/map/script.js")
 def script():
     filters, _notices = read_filters()
-    return script_response(services.main_map(filters, current_locale(), local_now()))
+    heat = officers_heat()
+    response = script_response(services.main_map(filters, current_locale(), local_now(), heat=heat))
+    if heat:
+        # The officers' layer is theirs: no shared cache keeps it.
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
 
 
 @bp.get("/places/<slug>/map.js")

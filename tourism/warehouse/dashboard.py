@@ -644,6 +644,22 @@ def map_rows(filters: Filters) -> list[dict]:
     return rows
 
 
+def arrivals_heat():
+    """Return the officers' heat layer for the province map: arrivals by locality over the default period."""
+    from tourism.map.services import Heat
+
+    fresh = freshness()
+    if fresh.run is None:
+        return None
+    filters, _notices = parse_filters({}, fresh.as_of)
+    rows = map_rows(filters)
+    if not rows:
+        return None
+    label = _("Guest arrivals, %(start)s to %(end)s", start=filters.start.strftime("%m/%Y"),
+              end=filters.end.strftime("%m/%Y"))
+    return Heat([(row["lat"], row["lon"], float(row["arrivals"])) for row in rows], label, str(fresh.run.id))
+
+
 def build_map(filters: Filters):
     """Return the rendered map (a MapBundle) of arrivals by locality."""
     from tourism.map import services as maps
