@@ -198,7 +198,7 @@ def upgrade_warehouse():
     sa.Column('area_key', sa.Integer(), nullable=True),
     sa.Column('visitors', sa.Integer(), nullable=False),
     sa.Column('international_visitors', sa.Integer(), nullable=False),
-    sa.Column('revenue', sa.Integer(), nullable=False),
+    sa.Column('revenue', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('site_id', 'day', name=op.f('pk_fact_site_day'))
     )
     with op.batch_alter_table('fact_site_day', schema=None) as batch_op:

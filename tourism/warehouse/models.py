@@ -310,4 +310,4 @@ class FactSiteDay(db.Model):
     area_key: Mapped[int | None]
     visitors: Mapped[int]
     international_visitors: Mapped[int]
-    revenue: Mapped[int]  # ticket revenue in đồng
+    revenue: Mapped[int] = mapped_column(sa.BigInteger)  # ticket revenue in đồng: billions a day
