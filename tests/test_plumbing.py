@@ -24,10 +24,11 @@ def test_sitemap_lists_every_public_page_in_every_locale(app, client):
 
         # The lodging directory lists approved establishments only.
         counts.append(db.session.scalar(sa.select(sa.func.count(Establishment.id)).where(Establishment.status == "approved")))
-    # home, places, events, news, map, itineraries and the lodging directory, then one page per item
-    assert len(locs) == len(LOCALES) * (7 + sum(counts))
+    # home, places, events, news, map, itineraries, the lodging directory and the statistics, then one
+    # page per item
+    assert len(locs) == len(LOCALES) * (8 + sum(counts))
     for locale in LOCALES:
-        assert f"/{locale}/" in locs
+        assert f"/{locale}/" in locs and f"/{locale}/statistics/" in locs
         assert f"/{locale}/places/{some_place}" in locs
     first = tree.find("s:url", NS)
     assert len(first.findall("x:link", NS)) == len(LOCALES)
