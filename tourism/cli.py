@@ -129,7 +129,7 @@ def translate_group():
 def translate_extract():
     """Extract UI strings from code and templates into messages.pot."""
     _pybabel(
-        "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--sort-by-file",
+        "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_pgettext:1c,2", "--sort-by-file",
         "--project", "lam-dong-tourism", "-o", str(POT_FILE), ".",
     )
 

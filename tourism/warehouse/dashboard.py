@@ -14,7 +14,14 @@ from datetime import date, datetime, timedelta
 
 import folium
 import sqlalchemy as sa
-from flask_babel import format_datetime, format_decimal, format_percent, format_timedelta
+from flask_babel import (
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_timedelta,
+    lazy_pgettext,
+    pgettext,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from folium.template import Template
@@ -321,9 +328,9 @@ def _points(current, previous):
 
 
 MEASURE_COLUMNS = [
-    ("arrivals", _l("Arrivals"), "count"),
+    ("arrivals", lazy_pgettext("statistics", "Arrivals"), "count"),
     ("same_day", _l("Same-day visitors"), "count"),
-    ("nights", _l("Nights"), "count"),
+    ("nights", lazy_pgettext("statistics", "Nights"), "count"),
     ("average_length_of_stay", _l("Average length of stay (nights)"), "decimal"),
     ("room_occupancy", _l("Net room occupancy"), "percent"),
     ("bed_occupancy", _l("Net bed occupancy"), "percent"),
@@ -435,10 +442,10 @@ def series(filters: Filters, fresh: Freshness) -> Table:
     provisional = _period_of(filters.period, fresh.provisional_month) if fresh.provisional_month else None
     table = Table("series", _("Arrivals and nights over time"), [
         Column("period", str(PERIOD_LABELS[filters.period]), "text"),
-        Column("arrivals", _("Arrivals"), "count"),
+        Column("arrivals", pgettext("statistics", "Arrivals"), "count"),
         Column("arrivals_previous", _("Arrivals a year earlier"), "count"),
         Column("arrivals_change", _("Change"), "change"),
-        Column("nights", _("Nights"), "count"),
+        Column("nights", pgettext("statistics", "Nights"), "count"),
         Column("nights_previous", _("Nights a year earlier"), "count"),
         Column("nights_change", _("Change"), "change"),
     ])
@@ -493,8 +500,8 @@ def origin_table(filters: Filters) -> Table:
     rows = {row["origin"]: row for row in indicators.query(filters.start, filters.end, ["origin"],
                                                             filters.query_filters())}
     table = Table("origin", _("Domestic and international guests"), [
-        Column("name", _("Origin"), "text"), Column("arrivals", _("Arrivals"), "count"),
-        Column("nights", _("Nights"), "count"), Column("share", _("Share of arrivals"), "percent"),
+        Column("name", _("Origin"), "text"), Column("arrivals", pgettext("statistics", "Arrivals"), "count"),
+        Column("nights", pgettext("statistics", "Nights"), "count"), Column("share", _("Share of arrivals"), "percent"),
     ])
     total = sum(row["arrivals"] for row in rows.values())
     for origin in ORIGINS:
@@ -515,8 +522,8 @@ def countries_table(filters: Filters) -> Table:
         rows = [row for row in rows if row["residence"] != DOMESTIC]
     rows = sorted(rows, key=lambda row: (-row["arrivals"], row["residence"]))[:TOP_COUNTRIES]
     table = Table("countries", _("Top %(num)s countries of residence", num=TOP_COUNTRIES), [
-        Column("name", _("Country of residence"), "text"), Column("arrivals", _("Arrivals"), "count"),
-        Column("nights", _("Nights"), "count"),
+        Column("name", _("Country of residence"), "text"), Column("arrivals", pgettext("statistics", "Arrivals"), "count"),
+        Column("nights", pgettext("statistics", "Nights"), "count"),
     ])
     for row in rows:
         table.rows.append({"value": row["residence"], "name": country_name(row["residence"]),
@@ -572,26 +579,26 @@ def charts(view: Dashboard) -> dict[str, dict]:
         "series": {
             "type": "line", "labels": labels,
             "datasets": [
-                {"label": _("Arrivals"), "data": [row["arrivals"] for row in series_rows]},
+                {"label": pgettext("statistics", "Arrivals"), "data": [row["arrivals"] for row in series_rows]},
                 {"label": _("Arrivals a year earlier"), "data": [row["arrivals_previous"] for row in series_rows],
                  "dashed": True},
-                {"label": _("Nights"), "data": [row["nights"] for row in series_rows]},
+                {"label": pgettext("statistics", "Nights"), "data": [row["nights"] for row in series_rows]},
                 {"label": _("Nights a year earlier"), "data": [row["nights_previous"] for row in series_rows],
                  "dashed": True},
             ],
         },
         "breakdown": {
             "type": "bar", "labels": [row["name"] for row in view.breakdown.rows],
-            "datasets": [{"label": _("Arrivals"), "data": [row["arrivals"] for row in view.breakdown.rows]},
-                         {"label": _("Nights"), "data": [row["nights"] for row in view.breakdown.rows]}],
+            "datasets": [{"label": pgettext("statistics", "Arrivals"), "data": [row["arrivals"] for row in view.breakdown.rows]},
+                         {"label": pgettext("statistics", "Nights"), "data": [row["nights"] for row in view.breakdown.rows]}],
         },
         "origin": {
             "type": "doughnut", "labels": [row["name"] for row in view.origin.rows],
-            "datasets": [{"label": _("Arrivals"), "data": [row["arrivals"] for row in view.origin.rows]}],
+            "datasets": [{"label": pgettext("statistics", "Arrivals"), "data": [row["arrivals"] for row in view.origin.rows]}],
         },
         "countries": {
             "type": "bar", "labels": [row["name"] for row in view.countries.rows],
-            "datasets": [{"label": _("Arrivals"), "data": [row["arrivals"] for row in view.countries.rows]}],
+            "datasets": [{"label": pgettext("statistics", "Arrivals"), "data": [row["arrivals"] for row in view.countries.rows]}],
             "horizontal": True,
         },
     }

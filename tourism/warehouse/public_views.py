@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from werkzeug.datastructures import MultiDict
 
 from tourism.extensions import db
@@ -74,7 +75,7 @@ def index():
     locality = _breakdown(query, "locality", run)
 
     names = locality_names(locale)
-    labels = {"arrivals": _("Arrivals"), "same_day": _("Same-day visitors"), "nights": _("Nights spent"),
+    labels = {"arrivals": pgettext("statistics", "Arrivals"), "same_day": _("Same-day visitors"), "nights": _("Nights spent"),
               "average_length_of_stay": _("Average length of stay"), "room_occupancy": _("Net room occupancy"),
               "bed_occupancy": _("Net bed-place occupancy")}
     origins = {"domestic": _("Domestic (living in Viet Nam)"), "international": _("International (living abroad)")}
