@@ -27,16 +27,28 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
 
+class Unauthorized(ApiError):
+    """No usable bearer token for the API of `realm` (lodging, sites); answered with WWW-Authenticate."""
+
+    def __init__(self, realm: str, code: str, message):
+        super().__init__(401, code, message)
+        self.realm = realm
+
+
 def choose_locale() -> None:
     """Answer in the `lang` the caller asked for when it is ours, else by Accept-Language."""
     lang = request.args.get("lang")
     g.locale = lang if lang in LOCALES else negotiate_locale()
 
 
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """Return the JSON body of an error, its messages as text."""
+    return {"error": {"code": code, "message": str(message), "fields": {k: str(v) for k, v in (fields or {}).items()}}}
+
+
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    """Return the JSON body and status of an error."""
-    body = {"error": {"code": code, "message": str(message), "fields": {k: str(v) for k, v in (fields or {}).items()}}}
-    return jsonify(body), status
+    """Return the JSON response and status of an error."""
+    return jsonify(error_body(code, message, fields)), status
 
 
 def http_error(status: int, code: str):

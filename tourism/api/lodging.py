@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 
-from tourism.api.errors import HTTP_MESSAGES, ApiError, error_response
+from tourism.api.errors import HTTP_MESSAGES, ApiError, Unauthorized, error_body
 from tourism.api.views import bp
 from tourism.extensions import client_address, csrf, db, limiter
 from tourism.lodging import idempotency, services, tokens
@@ -50,27 +50,13 @@ def _limited(view):
     return view
 
 
-class Unauthorized(ApiError):
-    """No usable bearer token."""
-
-    def __init__(self, code: str, message):
-        super().__init__(401, code, message)
-
-
-@bp.errorhandler(Unauthorized)
-def _unauthorized(error: Unauthorized):
-    body, status = error_response(error.status, error.code, error.message)
-    body.headers["WWW-Authenticate"] = 'Bearer realm="lodging"'
-    return body, status
-
-
 def _bearer() -> tokens.Bearer:
     scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("unauthorized", HTTP_MESSAGES[401])
+        raise Unauthorized("lodging", "unauthorized", HTTP_MESSAGES[401])
     bearer = tokens.authenticate(token.strip())
     if bearer is None:
-        raise Unauthorized("invalid_token", _("This API token is unknown or has been revoked."))
+        raise Unauthorized("lodging", "invalid_token", _("This API token is unknown or has been revoked."))
     return bearer
 
 
@@ -118,7 +104,7 @@ def _lodging_error(error: LodgingError) -> tuple[int, dict]:
         status = 422
     if error.code == "validation_failed":
         message = _("Some fields are not valid: %(fields)s.", fields=", ".join(fields))
-    return status, {"error": {"code": error.code, "message": message, "fields": fields}}
+    return status, error_body(error.code, message, fields)
 
 
 def _json(status: int, payload: dict, headers: dict | None = None) -> Response:
@@ -143,8 +129,7 @@ def _answer(work) -> tuple[int, dict]:
         return _lodging_error(error)
     except ApiError as error:
         db.session.rollback()
-        return error.status, {"error": {"code": error.code, "message": str(error.message),
-                                        "fields": {k: str(v) for k, v in error.fields.items()}}}
+        return error.status, error_body(error.code, error.message, error.fields)
 
 
 def _idempotent(bearer: tokens.Bearer, body: dict, work) -> Response:

@@ -5,7 +5,7 @@ import json
 from flask import Response, current_app, request
 from flask_babel import gettext as _
 
-from tourism.api.errors import HTTP_MESSAGES, ApiError, error_response
+from tourism.api.errors import HTTP_MESSAGES, ApiError, Unauthorized
 from tourism.api.views import bp
 from tourism.extensions import client_address, csrf, db, limiter
 from tourism.sites import services, tokens
@@ -23,27 +23,13 @@ def _software_key() -> str:
     return "address:" + client_address()
 
 
-class SiteUnauthorized(ApiError):
-    """No usable site token."""
-
-    def __init__(self, code: str, message):
-        super().__init__(401, code, message)
-
-
-@bp.errorhandler(SiteUnauthorized)
-def _unauthorized(error: SiteUnauthorized):
-    body, status = error_response(error.status, error.code, error.message)
-    body.headers["WWW-Authenticate"] = 'Bearer realm="sites"'
-    return body, status
-
-
 def _site():
     scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise SiteUnauthorized("unauthorized", HTTP_MESSAGES[401])
+        raise Unauthorized("sites", "unauthorized", HTTP_MESSAGES[401])
     site = tokens.authenticate(token.strip())
     if site is None:
-        raise SiteUnauthorized("invalid_token", _("This API token is unknown or has been revoked."))
+        raise Unauthorized("sites", "invalid_token", _("This API token is unknown or has been revoked."))
     return site
 
 

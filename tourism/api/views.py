@@ -5,7 +5,7 @@ import json
 from flask import Blueprint, Response, current_app, g, request
 
 from tourism.api import openapi as openapi_spec
-from tourism.api.errors import ApiError, choose_locale, error_response, filter_message
+from tourism.api.errors import ApiError, Unauthorized, choose_locale, error_response, filter_message
 from tourism.extensions import cache, limiter
 from tourism.i18n import LOCALES
 from tourism.map import geojson
@@ -32,6 +32,13 @@ def _open_to_other_sites(response):
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError):
     return error_response(error.status, error.code, error.message, error.fields)
+
+
+@bp.errorhandler(Unauthorized)
+def _unauthorized(error: Unauthorized):
+    body, status = error_response(error.status, error.code, error.message)
+    body.headers["WWW-Authenticate"] = f'Bearer realm="{error.realm}"'
+    return body, status
 
 
 @bp.get("/places")

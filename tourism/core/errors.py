@@ -1,10 +1,28 @@
-"""Localized error pages, and redirects for paths that lack a locale."""
+"""Localized error pages, redirects for paths that lack a locale, and what services refuse."""
 
 from flask import Flask, current_app, g, redirect, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import RequestRedirect
 
 from tourism.i18n import LOCALES, negotiate_locale
+
+
+class ServiceError(Exception):
+    """A request a service's rules refuse, with a message for people and fields for forms and the API.
+
+    Nothing of it has been saved. Each package derives its own (LodgingError, SiteError) and
+    gives it its code; `status` is the HTTP status the API answers with.
+    """
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message, fields: dict | None = None, code: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
 
 
 def _wants_json() -> bool:

@@ -1,18 +1,13 @@
 """What the lodging services refuse, with a message for people and fields for forms and the API."""
 
+from tourism.core.errors import ServiceError
 
-class LodgingError(Exception):
+
+class LodgingError(ServiceError):
     """A request the lodging rules refuse; nothing of it has been saved."""
 
     status = 422
     code = "invalid"
-
-    def __init__(self, message, fields: dict | None = None, code: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.fields = fields or {}
-        if code:
-            self.code = code
 
 
 class Conflict(LodgingError):

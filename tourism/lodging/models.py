@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tourism.core.database import UTCDateTime, utcnow
+from tourism.core.tokens import BearerTokenMixin
 from tourism.extensions import db
 
 ESTABLISHMENT_KINDS = ("hotel", "resort", "homestay", "villa", "guesthouse", "hostel", "apartment")
@@ -283,7 +284,7 @@ class Declaration(db.Model):
     stay: Mapped[Stay] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(BearerTokenMixin, db.Model):
     """A bearer token for an establishment's property-management software; only its hash is kept."""
 
     __tablename__ = "api_token"
@@ -292,14 +293,6 @@ class ApiToken(db.Model):
     establishment_id: Mapped[int] = mapped_column(
         sa.ForeignKey("establishment.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(sa.String(80), default="")
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # The first characters, so a manager can tell tokens apart without seeing them.
-    prefix: Mapped[str] = mapped_column(sa.String(12))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     establishment: Mapped[Establishment] = relationship()
 

@@ -1,25 +1,21 @@
 """API tokens of an establishment's software: made, shown once, kept as a SHA-256 hash, revoked."""
 
 import functools
-import hashlib
-import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import sqlalchemy as sa
 
 from tourism.core import audit
+from tourism.core import tokens as bearer_tokens
 from tourism.core.database import utcnow
+from tourism.core.tokens import hash_token
 from tourism.extensions import db
 from tourism.lodging import services
 from tourism.lodging.errors import NotFound
 from tourism.lodging.models import ApiToken, Establishment
 
-# Recognisable in logs and by secret scanners; the rest is 256 random bits.
+# Told apart from the sites' site_ tokens in logs and by secret scanners.
 TOKEN_PREFIX = "ldg_"  # noqa: S105  (a label, not a secret)
-PREFIX_LENGTH = 12
-# last_used_at is a hint for managers, not an audit trail: one write a minute per token is enough.
-LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -40,20 +36,15 @@ class EstablishmentRef:
     approved: bool
 
 
-def hash_token(token: str) -> str:
-    """Return the stored form of a token."""
-    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
-
-
 def create_token(establishment: Establishment, name: str = "", actor=None) -> tuple[ApiToken, str]:
     """Make a new token for an establishment; return the row and the token, which is never stored."""
     services.lock_establishment(establishment.id)  # a writer from its first statement
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token, token_hash, prefix = bearer_tokens.new_secret(TOKEN_PREFIX)
     row = ApiToken(
         establishment_id=establishment.id,
-        name=" ".join((name or "").split())[:80],
-        token_hash=hash_token(token),
-        prefix=token[:PREFIX_LENGTH],
+        name=bearer_tokens.clean_name(name),
+        token_hash=token_hash,
+        prefix=prefix,
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(row)
@@ -75,17 +66,13 @@ def list_tokens(establishment_id: int) -> list[ApiToken]:
 def revoke_token(establishment_id: int, token_id, actor=None) -> ApiToken:
     """Revoke one of the establishment's tokens; another establishment's id is not found."""
     services.lock_establishment(establishment_id)  # a writer from its first statement
-    try:
-        token_id = int(token_id)
-    except (TypeError, ValueError):
-        token_id = 0
+    token_id = bearer_tokens.token_id(token_id)
     row = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.establishment_id == establishment_id)
     )
     if row is None:
         raise NotFound("No such token.", code="unknown_token")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
+    if bearer_tokens.mark_revoked(row, utcnow()):
         audit.record("api_token_revoked", actor=actor, target=row,
                      details={"establishment_id": establishment_id, "prefix": row.prefix})
         db.session.commit()
@@ -110,7 +97,7 @@ def authenticate(token: str | None) -> Bearer | None:
     transaction (SQLite must take its write lock at the start of one; see
     services.lock_establishment). PostgreSQL needs no such round trip.
     """
-    if not token or len(token) > 200:
+    if not bearer_tokens.usable(token):
         return None
     tokens = ApiToken.__table__
     row = db.session.connection().execute(_token_query(), {"token_hash": hash_token(token)}).first()
@@ -122,7 +109,7 @@ def authenticate(token: str | None) -> Bearer | None:
     now = utcnow()
     token_id, establishment_id, last_used, status = row
     bearer = Bearer(token_id, establishment_id, EstablishmentRef(establishment_id, status == "approved"))
-    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+    if bearer_tokens.due_for_note(last_used, now):
         if sqlite:
             db.session.commit()
         db.session.connection().execute(

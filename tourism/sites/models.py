@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tourism.core.database import UTCDateTime, utcnow
+from tourism.core.tokens import BearerTokenMixin
 from tourism.extensions import db
 from tourism.portal.models import Area, Place
 
@@ -69,20 +70,12 @@ class SiteVisitDay(db.Model):
     site: Mapped[Site] = relationship()
 
 
-class SiteToken(db.Model):
+class SiteToken(BearerTokenMixin, db.Model):
     """A bearer token a site's ticketing software reports visits with; only its hash is kept."""
 
     __tablename__ = "site_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(80), default="")
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # The first characters, so a manager can tell tokens apart without seeing them.
-    prefix: Mapped[str] = mapped_column(sa.String(12))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     site: Mapped[Site] = relationship()

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from tourism.core import audit
 from tourism.core.database import utcnow
+from tourism.core.errors import ServiceError
 from tourism.core.pages import local_now
 from tourism.extensions import db
 from tourism.portal.models import Area, Place
@@ -37,18 +38,11 @@ FIELD_LABELS = {
 }
 
 
-class SiteError(Exception):
+class SiteError(ServiceError):
     """A request the sites rules refuse; nothing of it has been saved."""
 
     status = 422
     code = "validation_failed"
-
-    def __init__(self, message, fields: dict | None = None, code: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.fields = fields or {}
-        if code:
-            self.code = code
 
 
 class NotFound(SiteError):
