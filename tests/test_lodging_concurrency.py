@@ -21,7 +21,14 @@ import requests
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from tests.conftest import LiveServer, backends, guest, settings_for
+from tests.conftest import (
+    LiveServer,
+    _create_postgresql_database,
+    backends,
+    guest,
+    settings_for,
+    warehouse_url_for,
+)
 from tourism import create_app
 from tourism.config import normalise_database_url
 from tourism.extensions import db
@@ -34,22 +41,31 @@ CAPACITY = 2
 SCHEMA = "lodging_race"
 
 
-def _postgresql_url() -> str:
+def _postgresql_databases() -> list[str]:
+    # The warehouse bind's URL is derived from this one, search_path included: it needs the schema too.
     base = normalise_database_url(os.environ["TEST_DATABASE_URL"])
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
+    return [base, warehouse_url_for(base)]
+
+
+def _postgresql_url() -> str:
+    base, warehouse = _postgresql_databases()
+    _create_postgresql_database(warehouse)
+    for url in (base, warehouse):
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+        engine.dispose()
     separator = "&" if "?" in base else "?"
     return f"{base}{separator}options={quote(f'-csearch_path={SCHEMA}')}"
 
 
 def _drop_postgresql_schema() -> None:
-    engine = sa.create_engine(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    engine.dispose()
+    for url in _postgresql_databases():
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture(autouse=True)

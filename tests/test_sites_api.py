@@ -129,7 +129,8 @@ def test_validation_errors_name_fields_in_the_callers_language(client, token):
     assert response.status_code == 422
     fields = response.get_json()["error"]["fields"]
     assert set(fields) == {"date", "visitors", "international_visitors", "revenue"}
-    english = post(client, {"date": future, "visitors": 1, "international_visitors": 0, "revenue": 0}, token)
+    english = post(client, {"date": future, "visitors": 1, "international_visitors": 0, "revenue": 0}, token,
+                   **{"Accept-Language": "en"})
     assert english.get_json()["error"]["fields"]["date"] == "The date cannot be in the future."
 
 
