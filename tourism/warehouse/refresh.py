@@ -283,7 +283,9 @@ class Refresh:
 
 
 # Every establishment-day in the windows, its capacity from the establishment version of that day,
-# less closures and rooms out of service, and what was used that day.
+# less closures and rooms out of service, and what was used that day. Guest-nights are a running
+# sum of guests checking in (+) and out (−): linear in the stays, where expanding every guest into
+# nights and grouping them again would cost a sort of every guest-night.
 DAILY_FACTS = """
 INSERT INTO fact_establishment_day (establishment_id, day, establishment_key, area_key, is_open,
     rooms_available, bed_places_available, rooms_occupied, guest_nights, arrivals, same_day,
@@ -292,9 +294,13 @@ SELECT w.establishment_id, d.day, e.establishment_key, a.area_key,
     CASE WHEN closed.day IS NULL THEN TRUE ELSE FALSE END,
     CASE WHEN closed.day IS NULL THEN e.rooms - COALESCE(repairs.rooms, 0) ELSE 0 END,
     CASE WHEN closed.day IS NULL THEN e.bed_places - COALESCE(repairs.bed_places, 0) ELSE 0 END,
-    COALESCE(used.rooms_occupied, 0), COALESCE(used.guest_nights, 0), COALESCE(used.arrivals, 0),
-    COALESCE(used.same_day, 0), COALESCE(used.domestic_nights, 0), COALESCE(used.domestic_arrivals, 0),
-    COALESCE(used.domestic_same_day, 0)
+    COALESCE(used.rooms_occupied, 0),
+    SUM(COALESCE(moves.guests, 0)) OVER (PARTITION BY w.establishment_id ORDER BY d.day
+                                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+    COALESCE(came.arrivals, 0), COALESCE(came.same_day, 0),
+    SUM(COALESCE(moves.domestic, 0)) OVER (PARTITION BY w.establishment_id ORDER BY d.day
+                                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+    COALESCE(came.domestic_arrivals, 0), COALESCE(came.domestic_same_day, 0)
 FROM refresh_window w
 JOIN dim_date d ON d.day >= w.first_day AND d.day <= w.end_date
 JOIN dim_establishment e ON e.establishment_id = w.establishment_id
@@ -314,40 +320,52 @@ LEFT JOIN (
     ) r GROUP BY r.establishment_id, r.day
 ) repairs ON repairs.establishment_id = w.establishment_id AND repairs.day = d.day
 LEFT JOIN (
-    SELECT parts.establishment_id, parts.day, SUM(parts.rooms_occupied) AS rooms_occupied,
-        SUM(parts.guest_nights) AS guest_nights, SUM(parts.domestic_nights) AS domestic_nights,
-        SUM(parts.arrivals) AS arrivals, SUM(parts.same_day) AS same_day,
-        SUM(parts.domestic_arrivals) AS domestic_arrivals, SUM(parts.domestic_same_day) AS domestic_same_day
-    FROM (
-        SELECT s.establishment_id, sd.day, COUNT(DISTINCT s.room_id) AS rooms_occupied, 0 AS guest_nights,
-            0 AS domestic_nights, 0 AS arrivals, 0 AS same_day, 0 AS domestic_arrivals, 0 AS domestic_same_day
-        FROM refresh_window sw
-        JOIN stay_room_segment s ON s.establishment_id = sw.establishment_id
-            AND s.start_date >= sw.scan_from AND s.end_date > sw.first_day
-        JOIN dim_date sd ON sd.day >= s.start_date AND sd.day < s.end_date
-            AND sd.day >= sw.first_day AND sd.day <= sw.end_date
-        GROUP BY s.establishment_id, sd.day
-        UNION ALL
-        SELECT f.establishment_id, nd.day, 0, COUNT(*),
-            SUM(CASE WHEN f.residence = :domestic THEN 1 ELSE 0 END), 0, 0, 0, 0
-        FROM refresh_window nw
-        JOIN fact_stay f ON f.establishment_id = nw.establishment_id
-            AND f.arrival >= nw.scan_from AND f.departure > nw.first_day
-        JOIN dim_date nd ON nd.day >= f.arrival AND nd.day < f.departure
-            AND nd.day >= nw.first_day AND nd.day <= nw.end_date
-        GROUP BY f.establishment_id, nd.day
-        UNION ALL
-        SELECT f.establishment_id, f.arrival, 0, 0, 0,
-            SUM(CASE WHEN f.nights > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN f.nights = 0 THEN 1 ELSE 0 END),
-            SUM(CASE WHEN f.nights > 0 AND f.residence = :domestic THEN 1 ELSE 0 END),
-            SUM(CASE WHEN f.nights = 0 AND f.residence = :domestic THEN 1 ELSE 0 END)
-        FROM refresh_window aw
-        JOIN fact_stay f ON f.establishment_id = aw.establishment_id
-            AND f.arrival >= aw.first_day AND f.arrival <= aw.end_date
-        GROUP BY f.establishment_id, f.arrival
-    ) parts
-    GROUP BY parts.establishment_id, parts.day
+    SELECT s.establishment_id, sd.day, COUNT(DISTINCT s.room_id) AS rooms_occupied
+    FROM refresh_window sw
+    JOIN stay_room_segment s ON s.establishment_id = sw.establishment_id
+        AND s.start_date >= sw.scan_from AND s.end_date > sw.first_day
+    CROSS JOIN dim_date sd
+    WHERE sd.day >= s.start_date AND sd.day < s.end_date AND sd.day >= sw.first_day AND sd.day <= sw.end_date
+    GROUP BY s.establishment_id, sd.day
 ) used ON used.establishment_id = w.establishment_id AND used.day = d.day
+LEFT JOIN (
+    -- In on the arrival day (or on the window's first day for those already there), out on departure.
+    -- Three plain column selects, not one CASE: SQLite indexes the result only by typed columns.
+    SELECT m.establishment_id, m.day, SUM(m.guests) AS guests, SUM(m.domestic) AS domestic
+    FROM (
+        SELECT f.establishment_id, f.arrival AS day,
+            COUNT(*) AS guests, SUM(CASE WHEN f.residence = :domestic THEN 1 ELSE 0 END) AS domestic
+        FROM refresh_window iw
+        JOIN fact_stay f ON f.establishment_id = iw.establishment_id
+            AND f.arrival >= iw.first_day AND f.arrival <= iw.end_date AND f.nights > 0
+        GROUP BY f.establishment_id, f.arrival
+        UNION ALL
+        SELECT f.establishment_id, bw.first_day, COUNT(*), SUM(CASE WHEN f.residence = :domestic THEN 1 ELSE 0 END)
+        FROM refresh_window bw
+        JOIN fact_stay f ON f.establishment_id = bw.establishment_id
+            AND f.arrival >= bw.scan_from AND f.arrival < bw.first_day AND f.departure > bw.first_day
+        GROUP BY f.establishment_id, bw.first_day
+        UNION ALL
+        SELECT f.establishment_id, f.departure, -COUNT(*), -SUM(CASE WHEN f.residence = :domestic THEN 1 ELSE 0 END)
+        FROM refresh_window ow
+        JOIN fact_stay f ON f.establishment_id = ow.establishment_id
+            AND f.arrival >= ow.scan_from AND f.departure > ow.first_day AND f.departure <= ow.end_date
+            AND f.nights > 0
+        GROUP BY f.establishment_id, f.departure
+    ) m
+    GROUP BY m.establishment_id, m.day
+) moves ON moves.establishment_id = w.establishment_id AND moves.day = d.day
+LEFT JOIN (
+    SELECT f.establishment_id, f.arrival AS day,
+        SUM(CASE WHEN f.nights > 0 THEN 1 ELSE 0 END) AS arrivals,
+        SUM(CASE WHEN f.nights = 0 THEN 1 ELSE 0 END) AS same_day,
+        SUM(CASE WHEN f.nights > 0 AND f.residence = :domestic THEN 1 ELSE 0 END) AS domestic_arrivals,
+        SUM(CASE WHEN f.nights = 0 AND f.residence = :domestic THEN 1 ELSE 0 END) AS domestic_same_day
+    FROM refresh_window aw
+    JOIN fact_stay f ON f.establishment_id = aw.establishment_id
+        AND f.arrival >= aw.first_day AND f.arrival <= aw.end_date
+    GROUP BY f.establishment_id, f.arrival
+) came ON came.establishment_id = w.establishment_id AND came.day = d.day
 """
 
 MONTHLY_ESTABLISHMENTS = """
@@ -386,9 +404,11 @@ FROM (
     FROM refresh_window w
     JOIN fact_stay f ON f.establishment_id = w.establishment_id
         AND f.arrival >= w.scan_from AND f.departure > w.start_date
-    JOIN dim_date d ON d.day >= f.arrival AND d.day < f.departure
-        AND d.day >= w.start_date AND d.day <= w.end_date
+    -- CROSS JOIN keeps SQLite's loops in this order (each stay, then its nights), which is linear;
+    -- PostgreSQL plans it as the inner join it is.
+    CROSS JOIN dim_date d
     JOIN fact_establishment_day ed ON ed.establishment_id = f.establishment_id AND ed.day = d.day
+    WHERE d.day >= f.arrival AND d.day < f.departure AND d.day >= w.start_date AND d.day <= w.end_date
 ) x
 GROUP BY x.month, x.establishment_key, x.residence, x.nationality, x.profile_key
 """
