@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from tourism.extensions import cache, db, limiter
 from tourism.lodging import crypto, history
@@ -285,8 +286,8 @@ def test_an_interrupted_run_is_completed(generated):
     assert sum((after - before).values()) == 500
 
 
-def test_another_size_or_seed_is_refused(generated):
-    with pytest.raises(history.HistoryError) as refused:
+def test_another_size_or_seed_is_refused(app, generated):
+    with pytest.raises(history.HistoryError) as refused, force_locale("en"):
         history.generate_history(STAYS, seed=SEED + 1)
     assert "other --stays or --seed" in refused.value.message
     with pytest.raises(history.HistoryError):
@@ -316,7 +317,8 @@ def test_cli_tops_up_with_a_progress_bar(app, generated):
     result = app.test_cli_runner().invoke(args=["demo-data", "--stays", str(STAYS), "--seed", str(SEED)])
     assert result.exit_code == 0, result.output
     assert f"{STAYS} stays (0 new" in result.output
-    refused = app.test_cli_runner().invoke(args=["demo-data", "--stays", "10", "--seed", str(SEED)])
+    with force_locale("en"):
+        refused = app.test_cli_runner().invoke(args=["demo-data", "--stays", "10", "--seed", str(SEED)])
     assert refused.exit_code != 0 and "other --stays or --seed" in refused.output
 
 
