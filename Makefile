@@ -34,9 +34,10 @@ setup-dev: $(VENV)/.dev catalogs
 catalogs: $(VENV)/.runtime
 	$(BIN)/flask translate compile
 
-# A new database gets the demo content and two years of synthetic stays; the warehouse is then
+# A new database gets the demo content and two years of synthetic stays (about a minute; fewer
+# stays would leave the 1,000 synthetic establishments nearly empty); the warehouse is then
 # brought up to date (incrementally, so a second `make run` takes a moment).
-DEMO_STAYS ?= 30000
+DEMO_STAYS ?= 200000
 
 db: setup
 	$(BIN)/flask db upgrade
