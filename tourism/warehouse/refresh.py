@@ -30,7 +30,10 @@ from tourism.lodging.models import (
 from tourism.warehouse import dimensions
 from tourism.warehouse.models import (
     ClosedPeriod,
+    FactEstablishmentDay,
     FactStay,
+    MonthlyEstablishment,
+    MonthlyGuests,
     RefreshRun,
     RefreshWindow,
     StageGuestMonth,
@@ -256,15 +259,15 @@ class Refresh:
 
     def recompute(self) -> None:
         """Rebuild the daily facts and the monthly rollups inside the windows."""
-        # The statements are plain SQL that SQLite and PostgreSQL share; table names are fixed here.
-        for table, column in (
-            ("fact_establishment_day", "day"), ("agg_establishment_month", "month"), ("agg_guest_month", "month"),
+        for model, column in (
+            (FactEstablishmentDay, FactEstablishmentDay.day), (MonthlyEstablishment, MonthlyEstablishment.month),
+            (MonthlyGuests, MonthlyGuests.month),
         ):
-            where = "" if self.run.full else (
-                " WHERE EXISTS (SELECT 1 FROM refresh_window w WHERE w.establishment_id = "  # noqa: S608
-                f"{table}.establishment_id AND {table}.{column} >= w.start_date)"
-            )
-            self.run.rows_written += _execute(sa.text(f"DELETE FROM {table}{where}")).rowcount  # noqa: S608
+            statement = sa.delete(model)
+            if not self.run.full:
+                statement = statement.where(sa.exists().where(
+                    RefreshWindow.establishment_id == model.establishment_id, column >= RefreshWindow.start_date))
+            self.run.rows_written += _execute(statement).rowcount
         self.on_progress("steps", 1)
         self.run.rows_written += _execute(sa.text(DAILY_FACTS), {"domestic": dimensions.DOMESTIC}).rowcount
         self.on_progress("steps", 1)
