@@ -37,7 +37,7 @@ def refresh_command(full: bool, as_of):
     rate = run.stays_read / run.seconds if run.seconds else 0
     click.echo(
         f"Warehouse refreshed ({kind}, as of {run.as_of}): {run.stays_read} stays read, "
-        f"{run.rows_written} rows written in {run.seconds:.1f} s ({rate:,.0f} stays/s)."
+        f"{run.rows_written} rows written in {run.seconds:.1f} s ({rate:,.0f} stays/s; {run.message})."
     )
 
 
