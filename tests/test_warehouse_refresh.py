@@ -2,7 +2,7 @@
 
 import sqlite3
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -249,3 +249,18 @@ def test_cli_refresh_explains_a_lock(app, stays, monkeypatch):
     result = app.test_cli_runner().invoke(args=["warehouse", "refresh"])
     assert result.exit_code == 1
     assert "Another warehouse refresh is running" in result.output and "Nothing was changed" in result.output
+
+
+def test_incremental_refresh_reads_only_what_changed_since_the_last_one(stays, establishment):
+    refresh.refresh()
+    # As if the stays had been written two days ago, before the last run.
+    db.session.execute(sa.update(Stay).values(updated_at=datetime.now(UTC) - timedelta(days=2)))
+    db.session.commit()
+    assert refresh.refresh().stays_read == 0
+    stay = db.session.scalar(sa.select(Stay).where(Stay.arrival == day(-5)))
+    # A late correction: the pair left a night later than recorded.
+    stay.departure = day(-2)
+    db.session.commit()
+    again = refresh.refresh()
+    assert again.stays_read == 1
+    assert totals(month_figures()) == {"arrivals": 4, "same_day": 1, "nights": 3 * 2 + 2 * 3}

@@ -78,8 +78,10 @@ def from_environment(instance_path: Path, environ=None) -> dict:
         "DATA_KEY": env.get("DATA_KEY") or _instance_secret(instance_path, "data_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_BINDS": {"warehouse": normalise_database_url(warehouse_url)},
-        # Each refresh re-reads stays changed this many days before the last one, for late corrections.
+        # Each refresh recomputes at least this many days back (closures, rooms, nights passing), and
+        # re-reads rows changed this many minutes before the last one's high-water mark (late commits).
         "WAREHOUSE_LOOKBACK_DAYS": int(env.get("WAREHOUSE_LOOKBACK_DAYS", "7")),
+        "WAREHOUSE_COMMIT_MARGIN_MINUTES": int(env.get("WAREHOUSE_COMMIT_MARGIN_MINUTES", "60")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",

@@ -276,7 +276,8 @@ class RefreshRun(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default="running")  # running, succeeded, failed
     full: Mapped[bool] = mapped_column(default=False)
     as_of: Mapped[date | None]  # the last day the run counted
-    # Stays changed at or after this moment were read; the next run starts from `source_high_water`.
+    # Stays changed at or after this moment were read; the next run reads from this run's start
+    # (less a margin). `source_high_water` is the newest change this run saw.
     changed_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_high_water: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stays_read: Mapped[int] = mapped_column(default=0)

@@ -458,10 +458,10 @@ def refresh(
         run = RefreshRun(full=full or previous is None, as_of=as_of, status="running")
         high_water = db.session.scalar(sa.select(sa.func.max(Stay.updated_at)))
         if not run.full:
-            # Stays written by a transaction that committed after the last run began still carry an
-            # earlier timestamp; the look-back catches them, and late corrections too.
-            lookback = timedelta(days=current_app.config["WAREHOUSE_LOOKBACK_DAYS"])
-            run.changed_since = (previous.source_high_water or previous.started_at) - lookback
+            # A correction, however late, moves its stay's updated_at. A transaction that committed
+            # after the last run began may carry an earlier timestamp (and app servers' clocks
+            # differ a little), so the margin reads the last changes before it again.
+            run.changed_since = previous.started_at - commit_margin()
         run.source_high_water = high_water
         db.session.add(run)
         work = Refresh(run, previous, as_of, on_progress)
@@ -504,13 +504,17 @@ def refresh(
         raise
 
 
+def commit_margin() -> timedelta:
+    """Return how long before the last run began changed rows are read again."""
+    return timedelta(minutes=current_app.config["WAREHOUSE_COMMIT_MARGIN_MINUTES"])
+
+
 def _load_site_visits(run: RefreshRun, previous: RefreshRun | None, as_of: date) -> int:
     from tourism.warehouse import visits
 
     if run.full:
         return visits.load(None, as_of)
-    lookback = timedelta(days=current_app.config["WAREHOUSE_LOOKBACK_DAYS"])
-    return visits.load(previous.started_at - lookback, as_of)
+    return visits.load(previous.started_at - commit_margin(), as_of)
 
 
 def _record_failure(full: bool, as_of: date, started: float, error: Exception) -> None:
