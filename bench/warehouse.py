@@ -1,7 +1,7 @@
 """The warehouse: the refresh of 1,000,000 stays, and dashboard and API queries at 10,000,000 stays.
 
 Prints, on SQLite and on PostgreSQL (when it answers):
-1. ETL. `flask warehouse refresh --full` over BENCH_ETL_STAYS synthetic stays (default 1,000,000,
+1. ETL. `flask warehouse refresh --full` over BENCH_ETL_STAYS synthetic stays (default 1,000,000; 0 skips it;
    made by `demo-data --stays`, the same bulk path real imports use), in its own process: wall time,
    guest stays/s, rows written and the process's peak memory (judged: under 1 GB); against a plain
    `INSERT … SELECT` of the same guest-stay rows (stay joined with guest, cancelled ones left out)
@@ -36,6 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.portal import ROOT
+from tourism.config import normalise_database_url
 
 VENV_BIN = Path(sys.executable).parent
 ETL_STAYS = int(os.environ.get("BENCH_ETL_STAYS", "1000000"))
@@ -68,8 +69,13 @@ def flask(env: dict, *args: str) -> tuple[float, int, str]:
     return time.perf_counter() - started, usage.ru_maxrss * 1024, output
 
 
+def engine_for(url: str) -> sa.engine.Engine:
+    return sa.create_engine(normalise_database_url(url))
+
+
 def reset_postgresql(url: str) -> bool:
     """Create the lodging and warehouse databases; empty them unless BENCH_KEEP asks to reuse the data."""
+    url = normalise_database_url(url)
     name = sa.engine.make_url(url).database
     if "bench" not in name:
         raise SystemExit(f"refusing to empty {name}: its name must contain 'bench'")
@@ -102,7 +108,7 @@ def prepare(label: str, database_url: str, warehouse_url: str, stays: int) -> di
 
 def insert_select_seconds(database_url: str) -> tuple[float, int]:
     """Copy the same guest-stay rows with one INSERT … SELECT in the lodging database; return time and rows."""
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = engine_for(database_url)
     try:
         with engine.begin() as connection:
             connection.execute(sa.text("DROP TABLE IF EXISTS bench_stay_copy"))
@@ -126,7 +132,7 @@ def insert_select_seconds(database_url: str) -> tuple[float, int]:
 
 def correct_stays(database_url: str, count: int = 1000) -> None:
     """Touch `count` past stays as a desk correcting them would (updated_at moves)."""
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = engine_for(database_url)
     try:
         with engine.begin() as connection:
             ids = connection.execute(sa.text(
@@ -141,7 +147,7 @@ def bench_etl(label: str, database_url: str, warehouse_url: str) -> None:
     env = prepare(label, database_url, warehouse_url, ETL_STAYS)
     seconds, peak, output = flask(env, "warehouse", "refresh", "--full")
     summary = output.strip().splitlines()[-1]
-    engine = sa.create_engine(warehouse_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = engine_for(warehouse_url)
     with engine.connect() as connection:
         guest_stays = connection.execute(sa.text("SELECT COUNT(*) FROM fact_stay")).scalar()
         written = connection.execute(sa.text("SELECT rows_written FROM refresh_run ORDER BY id DESC LIMIT 1")).scalar()
@@ -217,7 +223,7 @@ def raw_sql(by: list[str], filters: dict, dialect: str) -> str:
 
 def loaded(warehouse_url: str) -> bool:
     """Say whether the warehouse has had a successful refresh."""
-    engine = sa.create_engine(warehouse_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = engine_for(warehouse_url)
     try:
         with engine.connect() as connection:
             return bool(connection.execute(sa.text("SELECT COUNT(*) FROM refresh_run WHERE status = 'succeeded'")).scalar())
@@ -298,14 +304,17 @@ def main() -> None:
     work = Path(os.environ.get("BENCH_WORK") or tempfile.mkdtemp(prefix="bench-warehouse-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"Warehouse benchmark (data in {work}; peak memory from getrusage of the refresh process)")
-    print(f"1. ETL of {ETL_STAYS:,} stays")
-    bench_etl("SQLite", f"sqlite:///{work / 'etl.db'}", f"sqlite:///{work / 'etl-wh.db'}")
-    if reset_postgresql(PG_URL):
-        bench_etl("PostgreSQL", PG_URL, f"{PG_URL}_wh")
+    if ETL_STAYS:
+        print(f"1. ETL of {ETL_STAYS:,} stays")
+        bench_etl("SQLite", f"sqlite:///{work / 'etl.db'}", f"sqlite:///{work / 'etl-wh.db'}")
+        if reset_postgresql(PG_URL):
+            bench_etl("PostgreSQL", PG_URL, f"{PG_URL}_wh")
     if QUERY_STAYS:
         print(f"2. Queries at {QUERY_STAYS:,} stays")
         bench_queries("SQLite", f"sqlite:///{work / 'query.db'}", f"sqlite:///{work / 'query-wh.db'}", QUERY_STAYS)
-        if PG_QUERY_STAYS == ETL_STAYS:
+        if not PG_QUERY_STAYS:
+            pass
+        elif PG_QUERY_STAYS == ETL_STAYS:
             bench_queries("PostgreSQL", PG_URL, f"{PG_URL}_wh", PG_QUERY_STAYS)
         elif reset_postgresql(PG_URL + "_q"):
             bench_queries("PostgreSQL", PG_URL + "_q", f"{PG_URL}_q_wh", PG_QUERY_STAYS)
