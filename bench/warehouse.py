@@ -15,7 +15,7 @@ Prints, on SQLite and on PostgreSQL (when it answers):
    pointed at the lodging tables would do; it cannot even give nights by the month they fall in),
    with the ratio raw / warehouse.
 
-Databases: throwaway SQLite files in a temporary directory; PostgreSQL at BENCH_DATABASE_URL
+BENCH_BACKENDS (default "sqlite,postgresql") chooses the databases. Databases: throwaway SQLite files in a temporary directory; PostgreSQL at BENCH_DATABASE_URL
 (default postgresql://postgres@127.0.0.1:5432/bench_warehouse) and the same name + `_wh` for the
 warehouse, created if missing and emptied, so the name must contain "bench". Generated data is kept
 between runs when BENCH_KEEP is set (BENCH_WORK names the directory): `demo-data --stays` with the
@@ -48,6 +48,7 @@ RAW_REPEAT = int(os.environ.get("BENCH_RAW_REPEAT", "3"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_warehouse")
 DATA_KEY = "bench-data-key-0123456789abcdef0123456789"
 GB = 1024 ** 3
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
 
 
 def environment(database_url: str, warehouse_url: str) -> dict:
@@ -307,13 +308,15 @@ def main() -> None:
     print(f"Warehouse benchmark (data in {work}; peak memory from getrusage of the refresh process)")
     if ETL_STAYS:
         print(f"1. ETL of {ETL_STAYS:,} stays")
-        bench_etl("SQLite", f"sqlite:///{work / 'etl.db'}", f"sqlite:///{work / 'etl-wh.db'}")
-        if reset_postgresql(PG_URL):
+        if "sqlite" in BACKENDS:
+            bench_etl("SQLite", f"sqlite:///{work / 'etl.db'}", f"sqlite:///{work / 'etl-wh.db'}")
+        if "postgresql" in BACKENDS and reset_postgresql(PG_URL):
             bench_etl("PostgreSQL", PG_URL, f"{PG_URL}_wh")
     if QUERY_STAYS:
         print(f"2. Queries at {QUERY_STAYS:,} stays")
-        bench_queries("SQLite", f"sqlite:///{work / 'query.db'}", f"sqlite:///{work / 'query-wh.db'}", QUERY_STAYS)
-        if not PG_QUERY_STAYS:
+        if "sqlite" in BACKENDS:
+            bench_queries("SQLite", f"sqlite:///{work / 'query.db'}", f"sqlite:///{work / 'query-wh.db'}", QUERY_STAYS)
+        if not PG_QUERY_STAYS or "postgresql" not in BACKENDS:
             pass
         elif PG_QUERY_STAYS == ETL_STAYS:
             bench_queries("PostgreSQL", PG_URL, f"{PG_URL}_wh", PG_QUERY_STAYS)
