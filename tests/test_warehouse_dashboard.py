@@ -330,7 +330,7 @@ def test_map_radius_grows_with_the_square_root(world, ctx):
 # -- data quality ------------------------------------------------------------------------------
 
 def test_quality_lists_no_data_late_data_and_implausible_figures(world, sign_in_as):
-    from tourism.warehouse.refresh import _execute
+    from tourism.warehouse.models import execute as _execute
 
     a = world["a"]
     # More room-nights sold than there were rooms: a figure no register can produce, made in the warehouse.
@@ -387,7 +387,7 @@ def test_officers_menu_links_to_statistics(app, sign_in_as):
 
 def test_site_visits_are_shown_beside_the_lodging_figures(world, sign_in_as):
     from tourism.warehouse.models import DimSite, FactSiteDay
-    from tourism.warehouse.refresh import _execute
+    from tourism.warehouse.models import execute as _execute
 
     _execute(sa.insert(DimSite), [{"site_id": 9001, "slug": "dash-peak", "name": "Dash Peak", "area_id": None,
                                    "locality": ""}])

@@ -43,6 +43,7 @@ from tourism.warehouse.models import (
     FactStay,
     MonthlyEstablishment,
     RefreshRun,
+    execute,
 )
 
 PERIODS = ("month", "quarter", "year")
@@ -202,7 +203,7 @@ def _current_establishments():
 
 
 def _warehouse(statement):
-    return db.session.execute(statement, bind_arguments={"mapper": RefreshRun.__mapper__})
+    return execute(statement)
 
 
 def establishment_names() -> dict[str, str]:

@@ -10,7 +10,6 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tourism.extensions import db
 from tourism.warehouse.models import (
     FOREVER,
     DimArea,
@@ -19,6 +18,7 @@ from tourism.warehouse.models import (
     MonthlyEstablishment,
     MonthlyGuests,
     RefreshRun,
+    execute,
 )
 
 TIME_KEYS = ("month", "quarter", "year")
@@ -208,7 +208,7 @@ def run(query: Query) -> list[dict]:
     statement = statement.having(having)
 
     rows = []
-    for row in db.session.execute(statement, bind_arguments={"mapper": RefreshRun.__mapper__}):
+    for row in execute(statement):
         figures = {key: _label(key, row) for key in query.by}
         arrivals, same_day, nights = int(row.arrivals or 0), int(row.same_day or 0), int(row.nights or 0)
         figures.update(
@@ -263,6 +263,6 @@ def with_previous_year(query: Query, rows: list[dict]) -> list[dict]:
 
 def freshness() -> RefreshRun | None:
     """Return the last successful refresh: what the figures are as of."""
-    return db.session.scalar(
-        sa.select(RefreshRun).where(RefreshRun.status == "succeeded").order_by(RefreshRun.id.desc()).limit(1)
-    )
+    from tourism.warehouse.refresh import last_run
+
+    return last_run()

@@ -19,6 +19,12 @@ BEGINNING = date(1900, 1, 1)
 FOREVER = date(9999, 12, 31)
 
 
+def execute(statement, parameters=None):
+    """Run a Core statement on the warehouse's database, inside the session's transaction."""
+    # Statements with no table of ours (text, a lock) do not say which bind they are for.
+    return db.session.execute(statement, parameters, bind_arguments={"bind": db.engines[BIND]})
+
+
 class DimDate(db.Model):
     """One calendar day with the holidays, Tết and festival periods that drive tourism."""
 

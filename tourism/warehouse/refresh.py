@@ -38,6 +38,7 @@ from tourism.warehouse.models import (
     RefreshWindow,
     StageGuestMonth,
     StayRoomSegment,
+    execute,
 )
 
 # An arbitrary, fixed key for PostgreSQL's advisory lock: one refresh at a time.
@@ -53,21 +54,16 @@ class RefreshLocked(Exception):
     """Another refresh holds the warehouse."""
 
 
-def _execute(statement, parameters=None):
-    """Run a statement on the warehouse's connection, inside the session's transaction."""
-    return db.session.execute(statement, parameters, bind_arguments={"mapper": RefreshRun.__mapper__})
-
-
 def _lock() -> None:
     dialect = db.engines["warehouse"].dialect.name
     try:
         if dialect == "postgresql":
-            if not _execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY}).scalar():
+            if not execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY}).scalar():
                 raise RefreshLocked
         else:
             # On SQLite the first statement must write: it takes the write lock (waiting out the busy
             # timeout), and nothing read before it can turn stale.
-            _execute(sa.update(RefreshRun).where(sa.false()).values(status="running"))
+            execute(sa.update(RefreshRun).where(sa.false()).values(status="running"))
     except OperationalError as error:
         raise RefreshLocked from error
 
@@ -119,19 +115,19 @@ class Refresh:
         """Delete the warehouse rows of changed stays, widening windows over the days they covered."""
         if self.run.full:
             for model in (FactStay, StayRoomSegment):
-                self.run.rows_written += _execute(sa.delete(model)).rowcount
+                self.run.rows_written += execute(sa.delete(model)).rowcount
             return
         changed = list(db.session.scalars(sa.select(Stay.id).where(self._changed_filter())))
         for offset in range(0, len(changed), BATCH):
             ids = changed[offset:offset + BATCH]
-            spans = _execute(
+            spans = execute(
                 sa.select(FactStay.establishment_id, sa.func.min(FactStay.arrival), sa.func.max(FactStay.departure))
                 .where(FactStay.stay_id.in_(ids)).group_by(FactStay.establishment_id)
             )
             for establishment_id, first, last in spans:
                 self._widen(establishment_id, first, last)
             for model in (FactStay, StayRoomSegment):
-                self.run.rows_written += _execute(sa.delete(model).where(model.stay_id.in_(ids))).rowcount
+                self.run.rows_written += execute(sa.delete(model).where(model.stay_id.in_(ids))).rowcount
 
     def load_changed(self) -> set[str]:
         """Copy the changed stays' guests and room segments in; return the countries seen."""
@@ -191,13 +187,13 @@ class Refresh:
 
     def _write(self, model, rows: list[dict]) -> None:
         if rows:
-            _execute(sa.insert(model), rows)
+            execute(sa.insert(model), rows)
             self.run.rows_written += len(rows)
             rows.clear()
 
     def copy_closed_periods(self) -> None:
         """Replace the copy of closures and rooms out of service: small, and never dated by an update."""
-        _execute(sa.delete(ClosedPeriod))
+        execute(sa.delete(ClosedPeriod))
         rows = [
             {"establishment_id": row.establishment_id, "room_id": None, "bed_places": 0,
              "start_date": row.start_date, "end_date": row.end_date}
@@ -242,7 +238,7 @@ class Refresh:
             start = min(self.as_of - self.lookback, self.previous.as_of or self.as_of)
             for establishment_id in first_days:
                 self._widen(establishment_id, start, self.as_of)
-        _execute(sa.delete(RefreshWindow))
+        execute(sa.delete(RefreshWindow))
         rows = []
         for establishment_id, window in self.windows.items():
             first = first_days.get(establishment_id)
@@ -254,7 +250,7 @@ class Refresh:
                 "first_day": first, "scan_from": window.start - LONGEST_STAY,
             })
         if rows:
-            _execute(sa.insert(RefreshWindow), rows)
+            execute(sa.insert(RefreshWindow), rows)
         return len(rows)
 
     def recompute(self) -> None:
@@ -267,21 +263,21 @@ class Refresh:
             if not self.run.full:
                 statement = statement.where(sa.exists().where(
                     RefreshWindow.establishment_id == model.establishment_id, column >= RefreshWindow.start_date))
-            self.run.rows_written += _execute(statement).rowcount
+            self.run.rows_written += execute(statement).rowcount
         self.on_progress("steps", 1)
-        self.run.rows_written += _execute(sa.text(DAILY_FACTS), {"domestic": dimensions.DOMESTIC}).rowcount
+        self.run.rows_written += execute(sa.text(DAILY_FACTS), {"domestic": dimensions.DOMESTIC}).rowcount
         self.on_progress("steps", 1)
-        self.run.rows_written += _execute(sa.text(MONTHLY_ESTABLISHMENTS)).rowcount
+        self.run.rows_written += execute(sa.text(MONTHLY_ESTABLISHMENTS)).rowcount
         self.on_progress("steps", 1)
-        _execute(sa.delete(StageGuestMonth))
-        _execute(sa.text(STAGE_GUESTS))
+        execute(sa.delete(StageGuestMonth))
+        execute(sa.text(STAGE_GUESTS))
         for dimension in GUEST_DIMENSIONS:
             statement = MONTHLY_GUESTS.format(value=GUEST_VALUES[dimension])
-            self.run.rows_written += _execute(
+            self.run.rows_written += execute(
                 sa.text(statement), {"dimension": dimension, "domestic": dimensions.DOMESTIC}
             ).rowcount
-        _execute(sa.delete(StageGuestMonth))
-        _execute(sa.delete(RefreshWindow))
+        execute(sa.delete(StageGuestMonth))
+        execute(sa.delete(RefreshWindow))
         self.on_progress("steps", 1)
 
 

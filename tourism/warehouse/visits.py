@@ -11,14 +11,10 @@ import sqlalchemy as sa
 from tourism.extensions import db
 from tourism.portal.models import Area, Locality
 from tourism.sites.models import Site, SiteVisitDay
-from tourism.warehouse.models import DimArea, DimDate, DimSite, FactSiteDay, RefreshRun
+from tourism.warehouse.models import DimArea, DimDate, DimSite, FactSiteDay, execute
 
 KEYS = ("month", "quarter", "year", "site", "area", "locality")
 BATCH = 10_000
-
-
-def _execute(statement, parameters=None):
-    return db.session.execute(statement, parameters, bind_arguments={"mapper": RefreshRun.__mapper__})
 
 
 def sync_sites() -> int:
@@ -29,9 +25,9 @@ def sync_sites() -> int:
          "locality": localities.get(site.area_id, "")}
         for site in db.session.scalars(sa.select(Site))
     ]
-    _execute(sa.delete(DimSite))
+    execute(sa.delete(DimSite))
     if rows:
-        _execute(sa.insert(DimSite), rows)
+        execute(sa.insert(DimSite), rows)
     return len(rows)
 
 
@@ -41,7 +37,7 @@ def load(changed_since, as_of: date) -> int:
     query = sa.select(SiteVisitDay.site_id, SiteVisitDay.day, SiteVisitDay.visitors,
                       SiteVisitDay.international_visitors, SiteVisitDay.revenue).where(SiteVisitDay.day <= as_of)
     if changed_since is None:
-        _execute(sa.delete(FactSiteDay))
+        execute(sa.delete(FactSiteDay))
     else:
         query = query.where(SiteVisitDay.updated_at >= changed_since)
     written, batch = 0, []
@@ -51,7 +47,7 @@ def load(changed_since, as_of: date) -> int:
             written += _write(batch, replace=changed_since is not None)
     written += _write(batch, replace=changed_since is not None)
     # The area version of each day, so that figures before and after the merger stay comparable.
-    _execute(sa.update(FactSiteDay).values(area_key=sa.select(DimArea.area_key).join(
+    execute(sa.update(FactSiteDay).values(area_key=sa.select(DimArea.area_key).join(
         DimSite, DimSite.area_id == DimArea.area_id).where(
         DimSite.site_id == FactSiteDay.site_id, DimArea.valid_from <= FactSiteDay.day,
         DimArea.valid_to >= FactSiteDay.day).scalar_subquery()).where(FactSiteDay.area_key.is_(None)))
@@ -63,8 +59,8 @@ def _write(batch: list[dict], replace: bool) -> int:
         return 0
     if replace:
         for row in batch:
-            _execute(sa.delete(FactSiteDay).where(FactSiteDay.site_id == row["site_id"], FactSiteDay.day == row["day"]))
-    _execute(sa.insert(FactSiteDay), [{**row, "area_key": None} for row in batch])
+            execute(sa.delete(FactSiteDay).where(FactSiteDay.site_id == row["site_id"], FactSiteDay.day == row["day"]))
+    execute(sa.insert(FactSiteDay), [{**row, "area_key": None} for row in batch])
     count = len(batch)
     batch.clear()
     return count
@@ -118,7 +114,7 @@ def query(start: date, end: date, by, filters: dict | None = None) -> list[dict]
     if columns:
         statement = statement.group_by(*columns.values())
     rows = []
-    for row in _execute(statement):
+    for row in execute(statement):
         figures = {}
         for key in by:
             if key == "month":
