@@ -63,20 +63,26 @@ WAPITI_EXCLUDED = ["/*/account/sign-out*", "/*/account/sessions/*", "/*/account/
 # xss finds reflected XSS and permanentxss the stored kind from the same taints; sql is error- and
 # boolean-based SQL injection; http_headers, cookieflags and csp check the answers' protections.
 WAPITI_MODULES = "xss,permanentxss,sql,http_headers,cookieflags,csp"
+WAPITI_CRAWL_SECONDS = 120
+WAPITI_MODULE_SECONDS = 360
 WAPITI_OPTIONS = [
     "--scope", "folder", "--depth", "4", "--max-links-per-page", "60", "--max-files-per-dir", "150",
     # "sneaky" caps how many URLs of one path with the same parameter names are crawled (54 with one
     # parameter, 13 with two, 1 with four): one place-list filter value exercises the same code as the next.
     "--scan-force", "sneaky",
     # Bounds: crawling, then each module; the summary says when a bound cut a scan short.
-    "--max-scan-time", "120", "--max-attack-time", "360", "--tasks", "4", "--timeout", "15",
+    "--max-scan-time", str(WAPITI_CRAWL_SECONDS), "--max-attack-time", str(WAPITI_MODULE_SECONDS),
+    "--tasks", "4", "--timeout", "15",
     "--flush-session", "--no-bugreport", "--verbose", "1",
     # Flask-WTF's signed CSRF token: a tampered one is refused before any view code runs.
     "--skip", "csrf_token",
     # Wapiti resolves its DNS endpoint at start-up even when log4shell is off: keep that lookup local.
     "--dns-endpoint", "localhost",
 ]
-WAPITI_SECONDS = 900
+# The hard limit on one pass follows from wapiti's own bounds: the crawl, then the three attacking
+# modules (xss, permanentxss, sql) each up to its bound (the header checks take seconds), plus
+# room for a slow machine. A tighter limit killed a pass that was within its bounds.
+WAPITI_SECONDS = WAPITI_CRAWL_SECONDS + 3 * WAPITI_MODULE_SECONDS + 300
 
 SIGNIN_PATH = "/en/account/sign-in"
 # The roles the scan can sign in as; lodging roles belong to a demo establishment (demo-data loads it).
