@@ -34,6 +34,10 @@ BREAKDOWNS = [
     ["month", "purpose"],
     ["month", "establishment"],
     ["establishment"],
+    # A guest characteristic with places: answered from the sums by level of place.
+    ["month", "residence", "area", "type"],
+    ["year", "locality", "origin"],
+    ["class", "sex"],
 ]
 
 # Đồi Thông Homestay (the `establishment` fixture): six rooms, 17 bed-places.
@@ -476,5 +480,6 @@ def test_generated_history_agrees():
     # Over the whole period only: the reference is slow on a thousand establishments.
     diffs = [compare(query(start, end, by), reference_figures(db.session, start, end, by, as_of), by)
              for by in (["month"], ["month", "residence"], ["year", "class"], ["quarter", "type"],
-                        ["establishment"], ["year", "age_band"])]
+                        ["establishment"], ["year", "age_band"], ["year", "residence", "area", "type"],
+                        ["locality", "class", "purpose"], ["quarter", "type", "origin"])]
     assert not any(diffs), "\n".join(diff for diff in diffs if diff)

@@ -19,7 +19,9 @@ from tourism.warehouse.models import (
     DimEstablishment,
     FactEstablishmentDay,
     FactStay,
+    GuestsByPlace,
     RefreshRun,
+    execute,
 )
 
 
@@ -264,3 +266,34 @@ def test_incremental_refresh_reads_only_what_changed_since_the_last_one(stays, e
     again = refresh.refresh()
     assert again.stays_read == 1
     assert totals(month_figures()) == {"arrivals": 4, "same_day": 1, "nights": 3 * 2 + 2 * 3}
+
+
+def test_guest_sums_by_place_are_rebuilt_for_every_month_when_missing(stays):
+    refresh.refresh()
+    before = snapshot()
+    assert before["agg_guest_place_month"], "the sums by place were not written"
+    # A warehouse migrated to the table has it empty: the next incremental run fills every month.
+    execute(sa.delete(GuestsByPlace))
+    db.session.commit()
+    assert not refresh.refresh().full
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ([(1, 7, 7)], 1),
+    ([(2, 3, 9)], 2),
+    ([(3, 3, 9)], 3),
+    ([(1, 7, 7), (1, 7, 7)], 1),  # the same establishment in two months
+    ([(2, 1, 2), (1, 1, 1), (1, 2, 2)], 2),
+    ([(2, 1, 2), (2, 2, 3)], 3),  # {1, 2} and {2, 3}: each row has two, together three
+    ([(2, 1, 3), (2, 2, 3)], 3),
+    ([(1, 1, 1), (1, 2, 2), (1, 5, 5)], 3),
+    ([(2, 4, 9), (2, 4, 9), (1, 9, 9)], 2),
+    ([(40, 1, 80), (1, 1, 1)], 3),
+])
+def test_establishments_of_a_union_of_rows_are_counted_exactly_up_to_three(rows, expected):
+    """Rows are (establishments, lowest id, highest id), as GuestsByPlace keeps them."""
+    firsts, lasts = {row[1] for row in rows}, {row[2] for row in rows}
+    ends = {min(firsts), max(firsts), min(lasts), max(lasts)}
+    most = max(row[0] for row in rows)
+    assert indicators.counted_establishments(most, len(firsts), len(lasts), ends) == expected

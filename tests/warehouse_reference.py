@@ -28,6 +28,8 @@ TIME_KEYS = ("month", "quarter", "year")
 ESTABLISHMENT_KEYS = ("area", "locality", "type", "class", "establishment")
 GUEST_KEYS = ("residence", "nationality", "origin", "age_band", "sex", "purpose")
 COUNTS = ("arrivals", "same_day", "nights", "guests", "establishments")
+# Contributing establishments are counted up to the suppression threshold, as the warehouse defines them.
+COUNTED_ESTABLISHMENTS = 3
 ORIGIN_COUNTS = ("domestic_arrivals", "international_arrivals")
 CAPACITY = ("rooms_available", "rooms_occupied", "bed_places_available")
 RATIOS = ("average_length_of_stay", "room_occupancy", "bed_occupancy")
@@ -148,7 +150,7 @@ def reference_figures(session, start: date, end: date, by: list[str], as_of: dat
     The period is every day from `start` to the last day of `end`'s month. The result maps a tuple
     of the `by` values, in the order of `by`, to a dict with arrivals, same_day, nights, guests
     (arrivals + same_day), establishments (distinct establishments with an arrival, a same-day
-    visitor or a night in the cell) and average_length_of_stay; without a guest characteristic in
+    visitor or a night in the cell, counted up to COUNTED_ESTABLISHMENTS) and average_length_of_stay; without a guest characteristic in
     `by` also domestic_arrivals, international_arrivals, domestic_nights, international_nights
     (by residence, like the arrivals), rooms_available, rooms_occupied,
     bed_places_available, room_occupancy and bed_occupancy.
@@ -243,7 +245,7 @@ def reference_figures(session, start: date, end: date, by: list[str], as_of: dat
             "same_day": raw["same_day"],
             "nights": raw["nights"],
             "guests": raw["arrivals"] + raw["same_day"],
-            "establishments": len(raw["establishment_ids"]),
+            "establishments": min(len(raw["establishment_ids"]), COUNTED_ESTABLISHMENTS),
             "average_length_of_stay": _ratio(raw["nights"], raw["arrivals"]),
         }
         if not with_guest_key:

@@ -12,9 +12,13 @@ import sqlalchemy as sa
 
 from tourism.warehouse.models import (
     FOREVER,
+    LEVEL_AREA,
+    LEVEL_CLASS,
+    LEVEL_KIND,
     DimArea,
     DimDate,
     DimEstablishment,
+    GuestsByPlace,
     MonthlyEstablishment,
     MonthlyGuests,
     RefreshRun,
@@ -29,6 +33,10 @@ MAX_MONTHS = 60
 EARLIEST = date(2000, 1, 1)
 UNRATED = "unrated"
 MEASURES = ("arrivals", "same_day", "nights", "guests", "establishments")
+# `establishments` counts the contributing establishments up to this many: the suppression rule
+# only asks whether there are fewer than 3, and GuestsByPlace can answer that exactly (no more).
+COUNTED_ESTABLISHMENTS = 3
+AREA_KEYS = ("area", "locality", "former_province")
 CAPACITY = ("rooms_available", "rooms_occupied", "bed_places_available")
 
 
@@ -95,7 +103,31 @@ def check(start: date, end: date, by, filters=None) -> Query:
 
 
 def _source(query: Query):
-    return MonthlyGuests if query.guest_key else MonthlyEstablishment
+    if not query.guest_key:
+        return MonthlyEstablishment
+    if "establishment" in query.by or "establishment" in query.filters:
+        return MonthlyGuests
+    return GuestsByPlace
+
+
+def place_level(query: Query) -> int:
+    """Return the GuestsByPlace level that keeps every place attribute the query names."""
+    named = {*query.by, *query.filters}
+    return ((LEVEL_AREA if named & set(AREA_KEYS) else 0) | (LEVEL_KIND if "type" in named else 0)
+            | (LEVEL_CLASS if "class" in named else 0))
+
+
+def counted_establishments(most: int, firsts: int, lasts: int, ends: set) -> int:
+    """Return how many establishments a union of GuestsByPlace rows has, up to COUNTED_ESTABLISHMENTS.
+
+    `most` is the largest row count, `firsts` and `lasts` the distinct lowest and highest ids of
+    the rows, `ends` the set of the least and greatest of each. A row of one or two establishments
+    is fully known by its lowest and highest id, so when no row has 3 or more and each column has
+    at most two distinct ids, the union is exactly those ends.
+    """
+    if most >= COUNTED_ESTABLISHMENTS or firsts >= COUNTED_ESTABLISHMENTS or lasts >= COUNTED_ESTABLISHMENTS:
+        return COUNTED_ESTABLISHMENTS
+    return min(len(ends), COUNTED_ESTABLISHMENTS)
 
 
 def _columns(query: Query, source, current):
@@ -109,7 +141,7 @@ def _columns(query: Query, source, current):
             columns["year"] = DimDate.year
             if key == "quarter":
                 columns["quarter"] = DimDate.quarter
-        elif key in ("area", "locality", "former_province"):
+        elif key in AREA_KEYS:
             joins.add("area")
             columns[key] = {"area": DimArea.slug, "locality": DimArea.locality,
                             "former_province": DimArea.former_province}[key]
@@ -123,7 +155,7 @@ def _columns(query: Query, source, current):
         else:
             columns[key] = source.value
     for key in query.filters:
-        if key in ("area", "locality", "former_province"):
+        if key in AREA_KEYS:
             joins.add("area")
         elif key == "establishment":
             joins.add("establishment")
@@ -133,7 +165,7 @@ def _columns(query: Query, source, current):
 def _filter_clauses(query: Query, source, current) -> list:
     clauses = []
     for key, values in query.filters.items():
-        if key in ("area", "locality", "former_province"):
+        if key in AREA_KEYS:
             column = {"area": DimArea.slug, "locality": DimArea.locality, "former_province": DimArea.former_province}[key]
             clauses.append(column.in_(values))
         elif key == "type":
@@ -149,21 +181,41 @@ def _filter_clauses(query: Query, source, current) -> list:
     return clauses
 
 
-def _label(key: str, row) -> str:
+def _labeller(key: str):
+    """Return the function that turns the key's selected value into its published label."""
     if key == "month":
-        return row.month.strftime("%Y-%m")
-    if key == "quarter":
-        return f"{row.year}-Q{row.quarter}"
-    if key == "year":
-        return str(row.year)
+        return lambda value: value.strftime("%Y-%m")
     if key == "class":
-        return str(row._mapping["class"]) if row._mapping["class"] is not None else UNRATED
-    value = row._mapping[key]
-    return "" if value is None else str(value)
+        return lambda value: UNRATED if value is None else str(value)
+    return lambda value: "" if value is None else str(value)
 
 
 def _ratio(numerator, denominator):
     return numerator / denominator if denominator else None
+
+
+def _measures(source) -> list:
+    contributed = source.arrivals + source.same_day + source.nights
+    measures = [
+        sa.func.sum(source.arrivals), sa.func.sum(source.same_day), sa.func.sum(source.nights),
+    ]
+    if source is GuestsByPlace:
+        measures += [
+            sa.func.max(source.establishments),
+            sa.func.count(sa.distinct(source.first_establishment_id)),
+            sa.func.count(sa.distinct(source.last_establishment_id)),
+            sa.func.min(source.first_establishment_id), sa.func.max(source.first_establishment_id),
+            sa.func.min(source.last_establishment_id), sa.func.max(source.last_establishment_id),
+        ]
+    else:
+        measures.append(sa.func.count(sa.distinct(sa.case((contributed > 0, source.establishment_id)))))
+    if source is MonthlyEstablishment:
+        measures += [
+            sa.func.sum(source.domestic_arrivals), sa.func.sum(source.domestic_nights),
+            sa.func.sum(source.room_days_available), sa.func.sum(source.rooms_occupied),
+            sa.func.sum(source.bed_days_available),
+        ]
+    return measures
 
 
 def run(query: Query) -> list[dict]:
@@ -171,24 +223,7 @@ def run(query: Query) -> list[dict]:
     source = _source(query)
     current = sa.orm.aliased(DimEstablishment)
     columns, joins = _columns(query, source, current)
-    contributed = source.arrivals + source.same_day + source.nights
-    measures = [
-        sa.func.sum(source.arrivals).label("arrivals"),
-        sa.func.sum(source.same_day).label("same_day"),
-        sa.func.sum(source.nights).label("nights"),
-        sa.func.count(sa.distinct(sa.case((contributed > 0, source.establishment_id)))).label("establishments"),
-    ]
-    with_capacity = source is MonthlyEstablishment
-    if with_capacity:
-        measures += [
-            sa.func.sum(source.domestic_arrivals).label("domestic_arrivals"),
-            sa.func.sum(source.domestic_same_day).label("domestic_same_day"),
-            sa.func.sum(source.domestic_nights).label("domestic_nights"),
-            sa.func.sum(source.room_days_available).label("rooms_available"),
-            sa.func.sum(source.rooms_occupied).label("rooms_occupied"),
-            sa.func.sum(source.bed_days_available).label("bed_places_available"),
-        ]
-    statement = sa.select(*(column.label(key) for key, column in columns.items()), *measures).select_from(source)
+    statement = sa.select(*columns.values(), *_measures(source)).select_from(source)
     if "date" in joins:
         statement = statement.join(DimDate, DimDate.day == source.month)
     if "area" in joins:
@@ -200,35 +235,51 @@ def run(query: Query) -> list[dict]:
                                 *_filter_clauses(query, source, current))
     if query.guest_key:
         statement = statement.where(source.dimension == query.guest_key)
+    if source is GuestsByPlace:
+        statement = statement.where(source.level == place_level(query))
     if columns:
         statement = statement.group_by(*columns.values())
-    having = sa.func.sum(contributed) > 0
-    if with_capacity:
+    having = sa.func.sum(source.arrivals + source.same_day + source.nights) > 0
+    if source is MonthlyEstablishment:
         having = sa.or_(having, sa.func.sum(source.room_days_available) > 0)
     statement = statement.having(having)
 
+    # Rows are read by position and labelled by precomputed functions: an answer can have tens of
+    # thousands of rows, and this loop is most of its time.
+    names = list(columns)
+    labels = []
+    for key in query.by:
+        if key == "quarter":
+            year, quarter = names.index("year"), names.index("quarter")
+            labels.append((key, lambda row, year=year, quarter=quarter: f"{row[year]}-Q{row[quarter]}"))
+        else:
+            position, label = names.index(key), _labeller(key)
+            labels.append((key, lambda row, position=position, label=label: label(row[position])))
+    first = len(names)
     rows = []
     for row in execute(statement):
-        figures = {key: _label(key, row) for key in query.by}
-        arrivals, same_day, nights = int(row.arrivals or 0), int(row.same_day or 0), int(row.nights or 0)
+        figures = {key: label(row) for key, label in labels}
+        arrivals, same_day, nights = row[first] or 0, row[first + 1] or 0, row[first + 2] or 0
+        if source is GuestsByPlace:
+            most, firsts, lasts, *ends = row[first + 3:first + 10]
+            establishments = counted_establishments(most, firsts, lasts, set(ends))
+        else:
+            establishments = min(row[first + 3] or 0, COUNTED_ESTABLISHMENTS)
         figures.update(
-            arrivals=arrivals, same_day=same_day, nights=nights, guests=arrivals + same_day,
-            establishments=int(row.establishments or 0),
-            average_length_of_stay=_ratio(nights, arrivals),
+            arrivals=int(arrivals), same_day=int(same_day), nights=int(nights), guests=int(arrivals + same_day),
+            establishments=establishments, average_length_of_stay=nights / arrivals if arrivals else None,
         )
-        if with_capacity:
-            domestic = int(row.domestic_arrivals or 0)
+        if source is MonthlyEstablishment:
+            domestic, domestic_nights, rooms, occupied, beds = (int(value or 0) for value in row[first + 4:])
             figures.update(
-                domestic_arrivals=domestic, international_arrivals=arrivals - domestic,
-                domestic_nights=int(row.domestic_nights or 0),
-                international_nights=nights - int(row.domestic_nights or 0),
-                rooms_available=int(row.rooms_available or 0), rooms_occupied=int(row.rooms_occupied or 0),
-                bed_places_available=int(row.bed_places_available or 0),
+                domestic_arrivals=domestic, international_arrivals=figures["arrivals"] - domestic,
+                domestic_nights=domestic_nights, international_nights=figures["nights"] - domestic_nights,
+                rooms_available=rooms, rooms_occupied=occupied, bed_places_available=beds,
+                room_occupancy=_ratio(occupied, rooms), bed_occupancy=_ratio(figures["nights"], beds),
             )
-            figures["room_occupancy"] = _ratio(figures["rooms_occupied"], figures["rooms_available"])
-            figures["bed_occupancy"] = _ratio(nights, figures["bed_places_available"])
         rows.append(figures)
-    rows.sort(key=lambda item: tuple(item[key] for key in query.by))
+    keys = tuple(query.by)
+    rows.sort(key=lambda item: tuple(item[key] for key in keys))
     return rows
 
 

@@ -239,6 +239,42 @@ class MonthlyGuests(db.Model):
     nights: Mapped[int]
 
 
+# Levels of GuestsByPlace: which place attributes a row keeps (a bit each); the others are summed over.
+LEVEL_AREA, LEVEL_KIND, LEVEL_CLASS = 1, 2, 4
+LEVELS = range(8)
+
+
+class GuestsByPlace(db.Model):
+    """A month's guests by one characteristic, summed over establishments to a level of place.
+
+    The open data and the dashboard ask by residence and area and type far more often than by
+    establishment; these rows answer without reading one row per establishment. Each row says
+    which of area, type and class it keeps (`level`, a bit each; the others are NULL and summed
+    over) and how many establishments contributed, with the lowest and highest of their ids:
+    enough to tell exactly whether a union of rows has fewer than 3 establishments (see
+    `indicators.counted_establishments`), which is all the suppression rule needs.
+    """
+
+    __bind_key__ = BIND
+    __tablename__ = "agg_guest_place_month"
+    __table_args__ = (sa.Index("ix_agg_guest_place_month_lookup", "dimension", "level", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[int] = mapped_column(sa.SmallInteger)
+    month: Mapped[date]
+    dimension: Mapped[str] = mapped_column(sa.String(12))
+    value: Mapped[str] = mapped_column(sa.String(20))
+    area_key: Mapped[int | None]
+    kind: Mapped[str | None] = mapped_column(sa.String(20))
+    star_class: Mapped[int | None]
+    arrivals: Mapped[int]
+    same_day: Mapped[int]
+    nights: Mapped[int]
+    establishments: Mapped[int]
+    first_establishment_id: Mapped[int]
+    last_establishment_id: Mapped[int]
+
+
 class RefreshWindow(db.Model):
     """Scratch: the days of each establishment that the running refresh recomputes."""
 

@@ -29,9 +29,15 @@ from tourism.lodging.models import (
 )
 from tourism.warehouse import dimensions
 from tourism.warehouse.models import (
+    BEGINNING,
+    LEVEL_AREA,
+    LEVEL_CLASS,
+    LEVEL_KIND,
+    LEVELS,
     ClosedPeriod,
     FactEstablishmentDay,
     FactStay,
+    GuestsByPlace,
     MonthlyEstablishment,
     MonthlyGuests,
     RefreshRun,
@@ -276,9 +282,29 @@ class Refresh:
             self.run.rows_written += execute(
                 sa.text(statement), {"dimension": dimension, "domestic": dimensions.DOMESTIC}
             ).rowcount
+        self.run.rows_written += self.sum_guests_by_place()
         execute(sa.delete(StageGuestMonth))
         execute(sa.delete(RefreshWindow))
         self.on_progress("steps", 1)
+
+    def sum_guests_by_place(self) -> int:
+        """Sum the guest rollup over establishments, at every level of place, for the months recomputed."""
+        # A month's sums cover all establishments, so every month from the earliest window's
+        # start is summed again; all of them on a full run, or when the table is new and empty.
+        start = execute(sa.select(sa.func.min(RefreshWindow.start_date))).scalar()
+        if self.run.full or execute(sa.select(GuestsByPlace.id).limit(1)).first() is None:
+            start = BEGINNING
+        if start is None:
+            return 0
+        written = execute(sa.delete(GuestsByPlace).where(GuestsByPlace.month >= start)).rowcount
+        for level in LEVELS:
+            kept = [column if level & bit else f"CAST(NULL AS {kind})" for bit, column, kind in (
+                (LEVEL_AREA, "area_key", "INTEGER"), (LEVEL_KIND, "kind", "VARCHAR(20)"),
+                (LEVEL_CLASS, "star_class", "INTEGER"))]
+            grouped = "".join(f", {column}" for column in kept if not column.startswith("CAST"))
+            statement = GUESTS_BY_PLACE.format(area=kept[0], kind=kept[1], star_class=kept[2], grouped=grouped)
+            written += execute(sa.text(statement), {"level": level, "start": start}).rowcount
+        return written
 
 
 # Every establishment-day in the windows, its capacity from the establishment version of that day,
@@ -431,6 +457,18 @@ JOIN dim_establishment e ON e.establishment_key = s.establishment_key
 JOIN dim_guest_profile p ON p.profile_key = s.profile_key
 JOIN agg_establishment_month m ON m.month = s.month AND m.establishment_key = s.establishment_key
 GROUP BY s.month, {value}, s.establishment_key, e.establishment_id, m.area_key, e.kind, e.star_class
+"""
+
+# Rows that count nobody are left out, so every establishment in a row contributed to it.
+GUESTS_BY_PLACE = """
+INSERT INTO agg_guest_place_month (level, month, dimension, value, area_key, kind, star_class,
+    arrivals, same_day, nights, establishments, first_establishment_id, last_establishment_id)
+SELECT :level, month, dimension, value, {area}, {kind}, {star_class},
+    SUM(arrivals), SUM(same_day), SUM(nights),
+    COUNT(DISTINCT establishment_id), MIN(establishment_id), MAX(establishment_id)
+FROM agg_guest_month
+WHERE month >= :start AND arrivals + same_day + nights > 0
+GROUP BY month, dimension, value{grouped}
 """
 
 
