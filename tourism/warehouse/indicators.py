@@ -5,6 +5,7 @@ arrivals, nights fall in the month they are spent, occupancy is net of days clos
 domestic or international is decided by country of residence.
 """
 
+import operator
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,17 +118,17 @@ def place_level(query: Query) -> int:
             | (LEVEL_CLASS if "class" in named else 0))
 
 
-def counted_establishments(most: int, firsts: int, lasts: int, ends: set) -> int:
-    """Return how many establishments a union of GuestsByPlace rows has, up to COUNTED_ESTABLISHMENTS.
+def merge_contributors(ids: set | None, count: int, first: int, last: int) -> set | None:
+    """Add a GuestsByPlace row's establishments to the ids known so far; None means 3 or more.
 
-    `most` is the largest row count, `firsts` and `lasts` the distinct lowest and highest ids of
-    the rows, `ends` the set of the least and greatest of each. A row of one or two establishments
-    is fully known by its lowest and highest id, so when no row has 3 or more and each column has
-    at most two distinct ids, the union is exactly those ends.
+    A row of one or two establishments is fully known by its lowest and highest id; a row of
+    three or more settles the question alone.
     """
-    if most >= COUNTED_ESTABLISHMENTS or firsts >= COUNTED_ESTABLISHMENTS or lasts >= COUNTED_ESTABLISHMENTS:
-        return COUNTED_ESTABLISHMENTS
-    return min(len(ends), COUNTED_ESTABLISHMENTS)
+    if ids is None or count >= COUNTED_ESTABLISHMENTS:
+        return None
+    ids.add(first)
+    ids.add(last)
+    return None if len(ids) >= COUNTED_ESTABLISHMENTS else ids
 
 
 def _columns(query: Query, source, current):
@@ -198,17 +199,8 @@ def _measures(source) -> list:
     contributed = source.arrivals + source.same_day + source.nights
     measures = [
         sa.func.sum(source.arrivals), sa.func.sum(source.same_day), sa.func.sum(source.nights),
+        sa.func.count(sa.distinct(sa.case((contributed > 0, source.establishment_id)))),
     ]
-    if source is GuestsByPlace:
-        measures += [
-            sa.func.max(source.establishments),
-            sa.func.count(sa.distinct(source.first_establishment_id)),
-            sa.func.count(sa.distinct(source.last_establishment_id)),
-            sa.func.min(source.first_establishment_id), sa.func.max(source.first_establishment_id),
-            sa.func.min(source.last_establishment_id), sa.func.max(source.last_establishment_id),
-        ]
-    else:
-        measures.append(sa.func.count(sa.distinct(sa.case((contributed > 0, source.establishment_id)))))
     if source is MonthlyEstablishment:
         measures += [
             sa.func.sum(source.domestic_arrivals), sa.func.sum(source.domestic_nights),
@@ -221,6 +213,8 @@ def _measures(source) -> list:
 def run(query: Query) -> list[dict]:
     """Return one row per combination of the breakdown's values that has any figures."""
     source = _source(query)
+    if source is GuestsByPlace:
+        return _run_by_place(query)
     current = sa.orm.aliased(DimEstablishment)
     columns, joins = _columns(query, source, current)
     statement = sa.select(*columns.values(), *_measures(source)).select_from(source)
@@ -235,8 +229,6 @@ def run(query: Query) -> list[dict]:
                                 *_filter_clauses(query, source, current))
     if query.guest_key:
         statement = statement.where(source.dimension == query.guest_key)
-    if source is GuestsByPlace:
-        statement = statement.where(source.level == place_level(query))
     if columns:
         statement = statement.group_by(*columns.values())
     having = sa.func.sum(source.arrivals + source.same_day + source.nights) > 0
@@ -260,11 +252,7 @@ def run(query: Query) -> list[dict]:
     for row in execute(statement):
         figures = {key: label(row) for key, label in labels}
         arrivals, same_day, nights = row[first] or 0, row[first + 1] or 0, row[first + 2] or 0
-        if source is GuestsByPlace:
-            most, firsts, lasts, *ends = row[first + 3:first + 10]
-            establishments = counted_establishments(most, firsts, lasts, set(ends))
-        else:
-            establishments = min(row[first + 3] or 0, COUNTED_ESTABLISHMENTS)
+        establishments = min(row[first + 3] or 0, COUNTED_ESTABLISHMENTS)
         figures.update(
             arrivals=int(arrivals), same_day=int(same_day), nights=int(nights), guests=int(arrivals + same_day),
             establishments=establishments, average_length_of_stay=nights / arrivals if arrivals else None,
@@ -280,6 +268,93 @@ def run(query: Query) -> list[dict]:
         rows.append(figures)
     keys = tuple(query.by)
     rows.sort(key=lambda item: tuple(item[key] for key in keys))
+    return rows
+
+
+def _month_labels(query: Query, key: str) -> dict[date, str]:
+    """Return the label of every month of the query's range under a time key, by date and by ISO text."""
+    labels, month = {}, query.start
+    while month <= query.end:
+        labels[month] = labels[month.isoformat()] = {"month": f"{month:%Y-%m}", "quarter": f"{month.year}-Q{(month.month - 1) // 3 + 1}",
+                         "year": str(month.year)}[key]
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return labels
+
+
+def _run_by_place(query: Query) -> list[dict]:
+    """Answer a guest breakdown without establishments from GuestsByPlace, adding its rows up here.
+
+    The rows of one level are about as many as the answer has cells, so they are read as they are
+    (no GROUP BY, whose per-row aggregates cost more than the adding) and grouped by label.
+    """
+    # Table columns, not ORM attributes: a Core result skips the ORM's per-row loading.
+    source, area = GuestsByPlace.__table__.c, DimArea.__table__.c
+    areas = {"area": area.slug, "locality": area.locality, "former_province": area.former_province}
+    place = [key for key in query.by if key in AREA_KEYS]
+    statement = sa.select(
+        source.arrivals, source.same_day, source.nights, source.establishments,
+        source.first_establishment_id, source.last_establishment_id,
+        # The month as the driver gives it: parsing SQLite's text into dates costs more than the rest.
+        sa.type_coerce(source.month, sa.String), source.value, source.kind, source.star_class,
+        *(areas[key] for key in place),
+    ).where(
+        source.dimension == query.guest_key, source.level == place_level(query),
+        source.month >= query.start, source.month <= query.end, *_filter_clauses(query, source, None),
+    )
+    if place or set(query.filters) & set(AREA_KEYS):
+        statement = statement.join(DimArea.__table__, area.area_key == source.area_key)
+    # Rows are grouped first by their raw values (one C call per row, which matters at tens of
+    # thousands of rows), then the groups by label: months into quarters, NULL class as unrated.
+    positions, labellers = [], []
+    for key in query.by:
+        if key in TIME_KEYS:
+            positions.append(6)
+            labellers.append(_month_labels(query, key).__getitem__)
+        elif key == "type":
+            positions.append(8)
+            labellers.append(str)
+        elif key == "class":
+            positions.append(9)
+            labellers.append(lambda value: UNRATED if value is None else str(value))
+        elif key in AREA_KEYS:
+            positions.append(10 + place.index(key))
+            labellers.append(lambda value: value or "")
+        else:
+            positions.append(7)
+            labellers.append(str)
+    raw_key = operator.itemgetter(*positions) if positions else (lambda row: ())
+    raw_cells = {}
+    for row in execute(statement).all():
+        key = raw_key(row)
+        cell = raw_cells.get(key)
+        if cell is None:
+            raw_cells[key] = [row[0], row[1], row[2], merge_contributors(set(), row[3], row[4], row[5])]
+        else:
+            cell[0] += row[0]
+            cell[1] += row[1]
+            cell[2] += row[2]
+            cell[3] = merge_contributors(cell[3], row[3], row[4], row[5])
+    cells = {}
+    for key, (arrivals, same_day, nights, ids) in raw_cells.items():
+        values = (key,) if len(positions) == 1 else key
+        label = tuple([labeller(value) for labeller, value in zip(labellers, values, strict=True)])
+        cell = cells.get(label)
+        if cell is None:
+            cells[label] = [arrivals, same_day, nights, ids]
+        else:
+            cell[0] += arrivals
+            cell[1] += same_day
+            cell[2] += nights
+            cell[3] = None if cell[3] is None or ids is None or len(cell[3] | ids) >= COUNTED_ESTABLISHMENTS \
+                else cell[3] | ids
+    rows = []
+    for label in sorted(cells):
+        arrivals, same_day, nights, ids = cells[label]
+        figures = dict(zip(query.by, label, strict=True))
+        figures.update(arrivals=arrivals, same_day=same_day, nights=nights, guests=arrivals + same_day,
+                       establishments=COUNTED_ESTABLISHMENTS if ids is None else len(ids),
+                       average_length_of_stay=nights / arrivals if arrivals else None)
+        rows.append(figures)
     return rows
 
 
