@@ -55,7 +55,14 @@ class _Cells:
         self.carrying = [(bool(row.get("arrivals")), bool(row.get("same_day")), bool(row.get("nights")))
                          for row in rows]
         self.any = [any(carrying) for carrying in self.carrying]
-        self.order = [_order(row, by) for row in rows]
+        self.rows, self.by, self.orders = rows, by, {}
+
+    def order(self, index: int) -> tuple:
+        """Return a row's place in the choice of a complement (asked only of visible rows, so kept lazily)."""
+        order = self.orders.get(index)
+        if order is None:
+            order = self.orders[index] = _order(self.rows[index], self.by)
+        return order
 
     def complement(self, members: list[int], hidden: list[bool]) -> int | None:
         """Return the cell to withhold so that this group's withheld cells cannot be worked out, or None."""
@@ -66,13 +73,13 @@ class _Cells:
         if not withheld or not visible:
             return None
         if len(withheld) == 1:
-            return min(visible, key=self.order.__getitem__)
+            return min(visible, key=self.order)
         for position in range(len(ADDITIVE)):
             carrying = [index for index in withheld if self.carrying[index][position]]
             candidates = [index for index in visible if self.carrying[index][position]]
             # With no visible cell carrying it, no complement could hide the figure (see the limits).
             if len(carrying) == 1 and candidates:
-                return min(candidates, key=self.order.__getitem__)
+                return min(candidates, key=self.order)
         return None
 
 
@@ -122,7 +129,11 @@ def suppress(rows: list[dict], by, min_establishments: int = MIN_ESTABLISHMENTS,
     hidden = suppressed_cells(rows, by, min_establishments, min_guests)
     published = []
     for row, withheld in zip(rows, hidden, strict=True):
-        cell = {key: (value if key in by else None) for key, value in row.items()} if withheld else dict(row)
+        if withheld:
+            cell = dict.fromkeys(row)
+            cell.update((key, row[key]) for key in by)
+        else:
+            cell = dict(row)
         cell["suppressed"] = withheld
         published.append(cell)
     return published
