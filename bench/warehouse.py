@@ -23,6 +23,7 @@ same N and seed adds nothing the second time, so a kept history is reused. Run w
 `python -m bench.warehouse`.
 """
 
+import gc
 import os
 import resource
 import statistics
@@ -263,7 +264,13 @@ def bench_queries(label: str, database_url: str, warehouse_url: str, stays: int)
 
     app = create_app({"CACHE_TYPE": "NullCache", "PAGE_CACHE_SECONDS": 0, "RATELIMIT_ENABLED": False,
                       "WTF_CSRF_ENABLED": False})
+    # As app.py does for the server: the app's objects are left out of the collector's full passes.
+    gc.freeze()
     with app.app_context():
+        sizes = {table: db.session.execute(sa.text(f"SELECT COUNT(*) FROM {table}"),
+                                           bind_arguments={"bind": db.engines["warehouse"]}).scalar()
+                 for table in ("fact_stay", "agg_establishment_month", "agg_guest_month", "agg_guest_place_month")}
+        print(f"  {label} warehouse rows: " + ", ".join(f"{table} {count:,}" for table, count in sizes.items()))
         run = indicators.freshness()
         end = run.as_of.replace(day=1)
         start = date(end.year - 1, end.month, 1)
