@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 
-from tourism.api.errors import HTTP_MESSAGES, ApiError, Unauthorized, error_body
+from tourism.api.auth import authenticated, software_key
+from tourism.api.errors import ApiError, error_body
 from tourism.api.views import bp
 from tourism.extensions import client_address, csrf, db, limiter
 from tourism.lodging import idempotency, services, tokens
@@ -30,10 +31,7 @@ FIELD_NAMES = {"arrival": "check_in", "departure": "check_out"}
 
 def _software_key() -> str:
     """Rate-limit a hotel's software by its token: one PMS vendor's address may serve many hotels."""
-    scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "token:" + tokens.hash_token(token.strip())
-    return "address:" + client_address()
+    return software_key("token", tokens.hash_token)
 
 
 # These replace the blueprint's per-address limit on the hotels' endpoints: per token, and a
@@ -51,13 +49,7 @@ def _limited(view):
 
 
 def _bearer() -> tokens.Bearer:
-    scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("lodging", "unauthorized", HTTP_MESSAGES[401])
-    bearer = tokens.authenticate(token.strip())
-    if bearer is None:
-        raise Unauthorized("lodging", "invalid_token", _("This API token is unknown or has been revoked."))
-    return bearer
+    return authenticated("lodging", tokens.authenticate)
 
 
 def _body(optional: bool = False) -> dict:

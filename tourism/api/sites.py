@@ -5,7 +5,8 @@ import json
 from flask import Response, current_app, request
 from flask_babel import gettext as _
 
-from tourism.api.errors import HTTP_MESSAGES, ApiError, Unauthorized
+from tourism.api.auth import authenticated, software_key
+from tourism.api.errors import ApiError
 from tourism.api.views import bp
 from tourism.extensions import client_address, csrf, db, limiter
 from tourism.sites import services, tokens
@@ -17,20 +18,11 @@ MAX_ITEMS = 400
 
 def _software_key() -> str:
     """Rate-limit a site's software by its token, as the hotels' API does."""
-    scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "site-token:" + tokens.hash_token(token.strip())
-    return "address:" + client_address()
+    return software_key("site-token", tokens.hash_token)
 
 
 def _site():
-    scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("sites", "unauthorized", HTTP_MESSAGES[401])
-    site = tokens.authenticate(token.strip())
-    if site is None:
-        raise Unauthorized("sites", "invalid_token", _("This API token is unknown or has been revoked."))
-    return site
+    return authenticated("sites", tokens.authenticate)
 
 
 def _body():
