@@ -19,11 +19,14 @@ BENCH_BACKENDS (default "sqlite,postgresql") chooses the databases. Databases: t
 (default postgresql://postgres@127.0.0.1:5432/bench_warehouse) and the same name + `_wh` for the
 warehouse, created if missing and emptied, so the name must contain "bench". Generated data is kept
 between runs when BENCH_KEEP is set (BENCH_WORK names the directory): `demo-data --stays` with the
-same N and seed adds nothing the second time, so a kept history is reused. Run with `make bench` or
-`python -m bench.warehouse`.
+same N and seed adds nothing the second time, so a kept history is reused. With
+BENCH_SQLITE_FROM_POSTGRESQL set, an empty SQLite query database gets a copy of PostgreSQL's history
+instead of generating its own (the same rows, in minutes rather than over an hour). Run with
+`make bench` or `python -m bench.warehouse`.
 """
 
 import gc
+import importlib
 import os
 import resource
 import statistics
@@ -50,6 +53,11 @@ PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5
 DATA_KEY = "bench-data-key-0123456789abcdef0123456789"
 GB = 1024 ** 3
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
+# Generating 10,000,000 stays into SQLite takes over an hour; the same seeded history can be copied instead.
+SQLITE_FROM_POSTGRESQL = bool(os.environ.get("BENCH_SQLITE_FROM_POSTGRESQL"))
+COPY_BATCH = 20_000
+MODEL_MODULES = ("tourism.accounts.models", "tourism.core.audit", "tourism.core.mail", "tourism.lodging.models",
+                 "tourism.map.models", "tourism.portal.models", "tourism.sites.models")
 
 
 def environment(database_url: str, warehouse_url: str) -> dict:
@@ -99,10 +107,74 @@ def reset_postgresql(url: str) -> bool:
     return True
 
 
-def prepare(label: str, database_url: str, warehouse_url: str, stays: int) -> dict:
-    """Migrate, load the demo content and `stays` synthetic stays; return the environment."""
+def stay_count(database_url: str) -> int:
+    """Return how many stays the lodging database holds (0 when it has no tables yet)."""
+    engine = engine_for(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT COUNT(*) FROM stay")).scalar()
+    except sa.exc.SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def copy_history(source_url: str, target_url: str) -> int:
+    """Copy every lodging table of the migrated PostgreSQL `source_url` into the migrated SQLite `target_url`; return rows."""
+    import tourism  # noqa: F401
+    from tourism.extensions import db
+
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    tables = db.metadatas[None].sorted_tables
+    source, target = engine_for(source_url), engine_for(target_url)
+    copied = 0
+    try:
+        writing = target.raw_connection()
+        sqlite = writing.driver_connection
+        # A scratch copy: no journal and no fsync, so it is written at the disk's pace.
+        sqlite.execute("PRAGMA journal_mode=OFF")
+        sqlite.execute("PRAGMA synchronous=OFF")
+        for table in reversed(tables):
+            sqlite.execute(f"DELETE FROM {table.name}")
+        with source.connect() as reading:
+            for table in tables:
+                names = ", ".join(column.name for column in table.columns)
+                # Rows are read untyped and written with the SQLite dialect's own bind processing
+                # (timestamps, dates, JSON), as the ORM would store them; Core per-row work would be 10× slower.
+                processors = [column.type._cached_bind_processor(target.dialect) for column in table.columns]
+                insert = (f"INSERT INTO {table.name} ({names}) "
+                          f"VALUES ({', '.join('?' * len(table.columns))})")
+                result = reading.execution_options(stream_results=True, max_row_buffer=COPY_BATCH).exec_driver_sql(
+                    f"SELECT {names} FROM {table.name}")
+                for rows in result.partitions(COPY_BATCH):
+                    sqlite.executemany(insert, [
+                        tuple(value if process is None or value is None else process(value)
+                              for process, value in zip(processors, row, strict=True))
+                        for row in rows])
+                    copied += len(rows)
+        sqlite.commit()
+        writing.close()
+    finally:
+        source.dispose()
+        target.dispose()
+    return copied
+
+
+def prepare(label: str, database_url: str, warehouse_url: str, stays: int, source_url: str | None = None) -> dict:
+    """Migrate, load the demo content and `stays` synthetic stays; return the environment.
+
+    With `source_url`, an empty database first gets a copy of that database's history of the same size.
+    """
     env = environment(database_url, warehouse_url)
     flask(env, "db", "upgrade")
+    if source_url and not stay_count(database_url):
+        if stay_count(source_url) != stays:
+            raise SystemExit(f"{source_url} holds no history of {stays:,} stays to copy; generate it first")
+        started = time.perf_counter()
+        rows = copy_history(source_url, database_url)
+        print(f"  {label}: {rows:,} rows of the same history copied from {source_url} "
+              f"in {time.perf_counter() - started:.0f} s")
     seconds, _, _ = flask(env, "demo-data", "--stays", str(stays), "--seed", "7")
     print(f"  {label}: {stays:,} stays generated (or found from an earlier run) in {seconds:.0f} s")
     return env
@@ -249,8 +321,8 @@ def timed(function, repeat: int) -> list[float]:
     return times
 
 
-def bench_queries(label: str, database_url: str, warehouse_url: str, stays: int) -> None:
-    env = prepare(label, database_url, warehouse_url, stays)
+def bench_queries(label: str, database_url: str, warehouse_url: str, stays: int, source_url: str | None = None) -> None:
+    env = prepare(label, database_url, warehouse_url, stays, source_url)
     if os.environ.get("BENCH_KEEP") and loaded(warehouse_url):
         # Kept data loaded by an earlier run is queried as it is (its refresh was measured then).
         print(f"  {label}: the warehouse of {stays:,} stays kept from an earlier run")
@@ -321,14 +393,15 @@ def main() -> None:
             bench_etl("PostgreSQL", PG_URL, f"{PG_URL}_wh")
     if QUERY_STAYS:
         print(f"2. Queries at {QUERY_STAYS:,} stays")
-        if "sqlite" in BACKENDS:
-            bench_queries("SQLite", f"sqlite:///{work / 'query.db'}", f"sqlite:///{work / 'query-wh.db'}", QUERY_STAYS)
-        if not PG_QUERY_STAYS or "postgresql" not in BACKENDS:
-            pass
-        elif PG_QUERY_STAYS == ETL_STAYS:
-            bench_queries("PostgreSQL", PG_URL, f"{PG_URL}_wh", PG_QUERY_STAYS)
-        elif reset_postgresql(PG_URL + "_q"):
-            bench_queries("PostgreSQL", PG_URL + "_q", f"{PG_URL}_q_wh", PG_QUERY_STAYS)
+        pg_url = PG_URL if PG_QUERY_STAYS == ETL_STAYS else PG_URL + "_q"
+        sqlite = ("SQLite", f"sqlite:///{work / 'query.db'}", f"sqlite:///{work / 'query-wh.db'}", QUERY_STAYS,
+                  pg_url if SQLITE_FROM_POSTGRESQL else None)
+        if "sqlite" in BACKENDS and not SQLITE_FROM_POSTGRESQL:
+            bench_queries(*sqlite)
+        if PG_QUERY_STAYS and "postgresql" in BACKENDS and (pg_url == PG_URL or reset_postgresql(pg_url)):
+            bench_queries("PostgreSQL", pg_url, f"{pg_url}_wh", PG_QUERY_STAYS)
+        if "sqlite" in BACKENDS and SQLITE_FROM_POSTGRESQL:
+            bench_queries(*sqlite)  # after PostgreSQL's, whose history it copies
     if not keep:
         for path in work.glob("*.db*"):
             path.unlink()
