@@ -239,13 +239,32 @@ def test_errors_come_in_the_callers_language(client, march):
 
 def test_answers_are_cached_per_run(client, march, desk_day):
     first = get_json(client, "from=2026-03&to=2026-03&by=")["rows"][0]["arrivals"]
+    table = client.get(f"{API}?from=2026-03&to=2026-03&by=&format=csv").get_data(as_text=True)
     people = Guests()
     people.number = 900
     stay(_establishment(DA_LAT[0]), MARCH.replace(day=25), 1, [people.kr(), people.kr()])
-    # Not refreshed yet: the same figures.
+    # Not refreshed yet: the same figures, in both formats.
     assert get_json(client, "from=2026-03&to=2026-03&by=")["rows"][0]["arrivals"] == first
+    assert client.get(f"{API}?from=2026-03&to=2026-03&by=&format=csv").get_data(as_text=True) == table
     refresh(as_of=AS_OF)
     assert get_json(client, "from=2026-03&to=2026-03&by=")["rows"][0]["arrivals"] == first + 2
+    assert f"\r\n{first + 2}," in client.get(f"{API}?from=2026-03&to=2026-03&by=&format=csv").get_data(as_text=True)
+
+
+def test_a_poller_gets_304_until_the_next_refresh(client, march, desk_day):
+    url = f"{API}?from=2026-03&to=2026-03&by=area"
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and tag
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and not again.data
+    # Another format or another question is another answer.
+    assert client.get(f"{url}&format=csv", headers={"If-None-Match": tag}).status_code == 200
+    assert client.get(f"{API}?from=2026-03&to=2026-03&by=type", headers={"If-None-Match": tag}).status_code == 200
+    refresh(as_of=AS_OF)
+    after = client.get(url, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["ETag"] != tag
+    assert after.get_json()["rows"] == first.get_json()["rows"]
 
 
 def test_no_personal_data_in_any_output(client, march):
@@ -269,7 +288,7 @@ def test_openapi_describes_the_endpoint(client):
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert {"from", "to", "by", "format", "area", "type", "residence"} <= names
     assert "establishment" not in names
-    assert {"200", "400", "503"} <= set(operation["responses"])
+    assert {"200", "304", "400", "503"} <= set(operation["responses"])
     row = document["components"]["schemas"]["AccommodationRow"]
     assert {"arrivals", "nights", "average_length_of_stay", "suppressed"} <= set(row["required"])
     assert "AccommodationStatistics" in document["components"]["schemas"]

@@ -1,6 +1,7 @@
 """Open statistics: accommodation figures by month, area, type and guest characteristic, suppressed."""
 
 import csv
+import hashlib
 import io
 import json
 
@@ -70,22 +71,40 @@ def stats_accommodation():
         query = opendata.parse(request.args, run)
     except QueryError as error:
         raise _refused(error) from None
-    figures = opendata.published(query, run)
+    response = Response(_body(query, run, output), mimetype="text/csv" if output == "csv" else "application/json")
     if output == "csv":
         name = f"accommodation-{query.start:%Y-%m}-{query.end:%Y-%m}.csv"
-        return Response(_csv(figures.columns, figures.rows), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}"'})
-    body = {
-        "from": f"{query.start:%Y-%m}",
-        "to": f"{query.end:%Y-%m}",
-        "by": list(query.by),
-        "filters": {key: list(values) for key, values in query.filters.items()},
-        "refreshed_at": run.finished_at.isoformat() if run.finished_at else None,
-        "as_of": run.as_of.isoformat() if run.as_of else None,
-        "suppression": {"min_establishments": disclosure.MIN_ESTABLISHMENTS, "min_guests": disclosure.MIN_GUESTS},
-        "rows": figures.rows,
-    }
-    return _json(body)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    # The body changes only with a refresh: clients that poll get a 304 until the next run.
+    response.set_etag(hashlib.sha256(f"{opendata.cache_key(query, run)}:{output}".encode()).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+def _body(query, run, output: str) -> str:
+    """Return the published figures as the API writes them, rendered once per refresh run."""
+    key = f"{opendata.cache_key(query, run)}:{output}"
+    body = cache.get(key)
+    if body is not None:
+        return body
+    # A wide answer (tens of thousands of cells) takes far longer to compute and suppress than to
+    # read back; its text is kept as well as its rows, so later requests skip the serialising too.
+    figures = opendata.published(query, run)
+    if output == "csv":
+        body = _csv(figures.columns, figures.rows)
+    else:
+        body = json.dumps({
+            "from": f"{query.start:%Y-%m}",
+            "to": f"{query.end:%Y-%m}",
+            "by": list(query.by),
+            "filters": {key: list(values) for key, values in query.filters.items()},
+            "refreshed_at": run.finished_at.isoformat() if run.finished_at else None,
+            "as_of": run.as_of.isoformat() if run.as_of else None,
+            "suppression": {"min_establishments": disclosure.MIN_ESTABLISHMENTS,
+                            "min_guests": disclosure.MIN_GUESTS},
+            "rows": figures.rows,
+        }, ensure_ascii=False, separators=(",", ":"))
+    cache.set(key, body, timeout=opendata.CACHE_SECONDS)
+    return body
 
 
 # -- visits to ticketed sites ------------------------------------------------------------------

@@ -102,7 +102,10 @@ STATS_PATHS = {
                 "200": {"description": "The figures.", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/AccommodationStatistics"}},
                     "text/csv": {"schema": {"type": "string"}},
-                }},
+                }, "headers": {"ETag": {"description": "Names this answer; it changes with each refresh.",
+                                        "schema": {"type": "string"}}}},
+                "304": {"description": "Not modified since the answer whose ETag was sent in If-None-Match: "
+                        "no refresh has happened since."},
                 "400": {"description": "A parameter cannot be used: a malformed month, an unknown, repeated or "
                         "private breakdown, a reversed, too early, too long or future range, an unknown format "
                         "or parameter.", "content": JSON_ERROR},

@@ -149,7 +149,8 @@ def run_key(run: RefreshRun) -> str:
     return f"{run.id}@{run.finished_at.timestamp() if run.finished_at else ''}"
 
 
-def _cache_key(query: Query, run: RefreshRun) -> str:
+def cache_key(query: Query, run: RefreshRun) -> str:
+    """Return the key that names a query's published figures for one refresh run."""
     filters = ";".join(f"{key}={','.join(sorted(values))}" for key, values in sorted(query.filters.items()))
     return f"opendata:accommodation:{run_key(run)}:{query.start:%Y-%m}:{query.end:%Y-%m}:{','.join(query.by)}:{filters}"
 
@@ -172,7 +173,7 @@ def published(query: Query, run: RefreshRun | None = None) -> Published | None:
     run = run or indicators.freshness()
     if run is None:
         return None
-    key = _cache_key(query, run)
+    key = cache_key(query, run)
     rows = cache.get(key)
     if rows is None:
         columns = figure_columns(query)
