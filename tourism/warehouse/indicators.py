@@ -11,6 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from tourism.extensions import db
 from tourism.warehouse.models import (
     FOREVER,
     LEVEL_AREA,
@@ -271,90 +272,73 @@ def run(query: Query) -> list[dict]:
     return rows
 
 
-def _month_labels(query: Query, key: str) -> dict[date, str]:
-    """Return the label of every month of the query's range under a time key, by date and by ISO text."""
-    labels, month = {}, query.start
-    while month <= query.end:
-        labels[month] = labels[month.isoformat()] = {"month": f"{month:%Y-%m}", "quarter": f"{month.year}-Q{(month.month - 1) // 3 + 1}",
-                         "year": str(month.year)}[key]
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return labels
+def _period_label(month, key: str):
+    """Return the SQL label of a month column under a time key: 2026-03, 2026-Q1 or 2026."""
+    if db.engines["warehouse"].dialect.name == "postgresql":
+        month = sa.func.to_char(month, "YYYY-MM-DD")  # independent of the server's DateStyle
+    else:
+        month = sa.type_coerce(month, sa.String)  # SQLite keeps dates as ISO text
+    if key == "month":
+        return sa.func.substr(month, 1, 7)
+    if key == "year":
+        return sa.func.substr(month, 1, 4)
+    return sa.func.substr(month, 1, 4) + "-Q" + sa.cast(
+        (sa.cast(sa.func.substr(month, 6, 2), sa.Integer) + 2) // 3, sa.String)
 
 
 def _run_by_place(query: Query) -> list[dict]:
     """Answer a guest breakdown without establishments from GuestsByPlace, adding its rows up here.
 
     The rows of one level are about as many as the answer has cells, so they are read as they are
-    (no GROUP BY, whose per-row aggregates cost more than the adding) and grouped by label.
+    (no GROUP BY, whose per-row aggregates cost more than the adding), already labelled by the
+    database, and added up by label in one pass.
     """
     # Table columns, not ORM attributes: a Core result skips the ORM's per-row loading.
     source, area = GuestsByPlace.__table__.c, DimArea.__table__.c
     areas = {"area": area.slug, "locality": area.locality, "former_province": area.former_province}
-    place = [key for key in query.by if key in AREA_KEYS]
+    labels = []
+    for key in query.by:
+        if key in TIME_KEYS:
+            labels.append(_period_label(source.month, key))
+        elif key == "type":
+            labels.append(source.kind)
+        elif key == "class":
+            labels.append(sa.case((source.star_class.is_(None), UNRATED), else_=sa.cast(source.star_class, sa.String)))
+        elif key in AREA_KEYS:
+            labels.append(sa.func.coalesce(areas[key], ""))
+        else:
+            labels.append(source.value)
     statement = sa.select(
         source.arrivals, source.same_day, source.nights, source.establishments,
-        source.first_establishment_id, source.last_establishment_id,
-        # The month as the driver gives it: parsing SQLite's text into dates costs more than the rest.
-        sa.type_coerce(source.month, sa.String), source.value, source.kind, source.star_class,
-        *(areas[key] for key in place),
+        source.first_establishment_id, source.last_establishment_id, *labels,
     ).where(
         source.dimension == query.guest_key, source.level == place_level(query),
         source.month >= query.start, source.month <= query.end, *_filter_clauses(query, source, None),
     )
-    if place or set(query.filters) & set(AREA_KEYS):
+    if set(query.by) & set(AREA_KEYS) or set(query.filters) & set(AREA_KEYS):
         statement = statement.join(DimArea.__table__, area.area_key == source.area_key)
-    # Rows are grouped first by their raw values (one C call per row, which matters at tens of
-    # thousands of rows), then the groups by label: months into quarters, NULL class as unrated.
-    positions, labellers = [], []
-    for key in query.by:
-        if key in TIME_KEYS:
-            positions.append(6)
-            labellers.append(_month_labels(query, key).__getitem__)
-        elif key == "type":
-            positions.append(8)
-            labellers.append(str)
-        elif key == "class":
-            positions.append(9)
-            labellers.append(lambda value: UNRATED if value is None else str(value))
-        elif key in AREA_KEYS:
-            positions.append(10 + place.index(key))
-            labellers.append(lambda value: value or "")
-        else:
-            positions.append(7)
-            labellers.append(str)
-    raw_key = operator.itemgetter(*positions) if positions else (lambda row: ())
-    raw_cells = {}
+    positions = range(6, 6 + len(labels))
+    label_of = operator.itemgetter(*positions) if len(labels) > 1 else (
+        (lambda row: (row[6],)) if labels else (lambda row: ()))
+    cells = {}
     for row in execute(statement).all():
-        key = raw_key(row)
-        cell = raw_cells.get(key)
+        label = label_of(row)
+        cell = cells.get(label)
         if cell is None:
-            raw_cells[key] = [row[0], row[1], row[2], merge_contributors(set(), row[3], row[4], row[5])]
+            cells[label] = [row[0], row[1], row[2], merge_contributors(set(), row[3], row[4], row[5])]
         else:
             cell[0] += row[0]
             cell[1] += row[1]
             cell[2] += row[2]
             cell[3] = merge_contributors(cell[3], row[3], row[4], row[5])
-    cells = {}
-    for key, (arrivals, same_day, nights, ids) in raw_cells.items():
-        values = (key,) if len(positions) == 1 else key
-        label = tuple([labeller(value) for labeller, value in zip(labellers, values, strict=True)])
-        cell = cells.get(label)
-        if cell is None:
-            cells[label] = [arrivals, same_day, nights, ids]
-        else:
-            cell[0] += arrivals
-            cell[1] += same_day
-            cell[2] += nights
-            cell[3] = None if cell[3] is None or ids is None or len(cell[3] | ids) >= COUNTED_ESTABLISHMENTS \
-                else cell[3] | ids
+    names = (*query.by, "arrivals", "same_day", "nights", "guests", "establishments", "average_length_of_stay")
     rows = []
     for label in sorted(cells):
         arrivals, same_day, nights, ids = cells[label]
-        figures = dict(zip(query.by, label, strict=True))
-        figures.update(arrivals=arrivals, same_day=same_day, nights=nights, guests=arrivals + same_day,
-                       establishments=COUNTED_ESTABLISHMENTS if ids is None else len(ids),
-                       average_length_of_stay=nights / arrivals if arrivals else None)
-        rows.append(figures)
+        rows.append(dict(zip(names, (
+            *label, arrivals, same_day, nights, arrivals + same_day,
+            COUNTED_ESTABLISHMENTS if ids is None else len(ids), nights / arrivals if arrivals else None,
+        ), strict=True)))
     return rows
 
 
