@@ -122,7 +122,6 @@ def stay_count(database_url: str) -> int:
 
 def copy_history(source_url: str, target_url: str) -> int:
     """Copy every lodging table of the migrated PostgreSQL `source_url` into the migrated SQLite `target_url`; return rows."""
-    import tourism  # noqa: F401
     from tourism.extensions import db
 
     for module in MODEL_MODULES:
@@ -130,8 +129,8 @@ def copy_history(source_url: str, target_url: str) -> int:
     tables = db.metadatas[None].sorted_tables
     source, target = engine_for(source_url), engine_for(target_url)
     copied = 0
+    writing = target.raw_connection()
     try:
-        writing = target.raw_connection()
         sqlite = writing.driver_connection
         # A scratch copy: no journal and no fsync, so it is written at the disk's pace.
         sqlite.execute("PRAGMA journal_mode=OFF")
@@ -155,8 +154,8 @@ def copy_history(source_url: str, target_url: str) -> int:
                         for row in rows])
                     copied += len(rows)
         sqlite.commit()
-        writing.close()
     finally:
+        writing.close()
         source.dispose()
         target.dispose()
     return copied
@@ -420,10 +419,11 @@ def served(api: str) -> None:
             times = timed(lambda: client.get(api), REPEAT)
             print(f"    {'  the same, served (per-run cache in Redis)':<46} p50 {statistics.median(times):7.1f} ms  "
                   f"p95 {percentile(times, 0.95):7.1f} ms (first request, which computes it: {first:.0f} ms)")
+    finally:
+        with app.app_context():
             db.session.remove()
             for engine in db.engines.values():
                 engine.dispose()
-    finally:
         connection = redis.Redis.from_url(REDIS_URL)
         try:
             for key in connection.scan_iter(f"{prefix}*"):

@@ -56,8 +56,12 @@ def _csv(columns: list[str], rows: list[dict]) -> str:
     return out.getvalue()
 
 
+def _dumps(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(body: dict) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
+    return Response(_dumps(body), mimetype="application/json")
 
 
 @bp.get("/stats/accommodation")
@@ -71,18 +75,18 @@ def stats_accommodation():
         query = opendata.parse(request.args, run)
     except QueryError as error:
         raise _refused(error) from None
-    response = Response(_body(query, run, output), mimetype="text/csv" if output == "csv" else "application/json")
+    key = f"{opendata.cache_key(query, run)}:{output}"
+    response = Response(_body(key, query, run, output), mimetype="text/csv" if output == "csv" else "application/json")
     if output == "csv":
         name = f"accommodation-{query.start:%Y-%m}-{query.end:%Y-%m}.csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     # The body changes only with a refresh: clients that poll get a 304 until the next run.
-    response.set_etag(hashlib.sha256(f"{opendata.cache_key(query, run)}:{output}".encode()).hexdigest()[:32])
+    response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
     return response.make_conditional(request)
 
 
-def _body(query, run, output: str) -> str:
-    """Return the published figures as the API writes them, rendered once per refresh run."""
-    key = f"{opendata.cache_key(query, run)}:{output}"
+def _body(key: str, query, run, output: str) -> str:
+    """Return the published figures as the API writes them, rendered once per refresh run under `key`."""
     body = cache.get(key)
     if body is not None:
         return body
@@ -92,7 +96,7 @@ def _body(query, run, output: str) -> str:
     if output == "csv":
         body = _csv(figures.columns, figures.rows)
     else:
-        body = json.dumps({
+        body = _dumps({
             "from": f"{query.start:%Y-%m}",
             "to": f"{query.end:%Y-%m}",
             "by": list(query.by),
@@ -102,7 +106,7 @@ def _body(query, run, output: str) -> str:
             "suppression": {"min_establishments": disclosure.MIN_ESTABLISHMENTS,
                             "min_guests": disclosure.MIN_GUESTS},
             "rows": figures.rows,
-        }, ensure_ascii=False, separators=(",", ":"))
+        })
     cache.set(key, body, timeout=opendata.CACHE_SECONDS)
     return body
 

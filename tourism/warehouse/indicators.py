@@ -5,7 +5,6 @@ arrivals, nights fall in the month they are spent, occupancy is net of days clos
 domestic or international is decided by country of residence.
 """
 
-import operator
 from dataclasses import dataclass
 from datetime import date
 
@@ -317,12 +316,9 @@ def _run_by_place(query: Query) -> list[dict]:
     )
     if set(query.by) & set(AREA_KEYS) or set(query.filters) & set(AREA_KEYS):
         statement = statement.join(DimArea.__table__, area.area_key == source.area_key)
-    positions = range(6, 6 + len(labels))
-    label_of = operator.itemgetter(*positions) if len(labels) > 1 else (
-        (lambda row: (row[6],)) if labels else (lambda row: ()))
     cells = {}
     for row in execute(statement).all():
-        label = label_of(row)
+        label = row[6:]  # the labels, as a tuple
         cell = cells.get(label)
         if cell is None:
             cells[label] = [row[0], row[1], row[2], merge_contributors(set(), row[3], row[4], row[5])]
